@@ -118,4 +118,11 @@ type Transition struct {
 	To       string         `json:"to"`
 	At       time.Time      `json:"at"` // workflow.Now when it was made
 	Metadata map[string]any `json:"metadata,omitempty"`
+	// Attempt is the step's attempt number this transition belongs to (steps only, from 1).
+	Attempt int `json:"attempt,omitempty"`
+	// Results is the step handler's output on → complete (or the results supplied on →
+	// resolved_manually), and {error, error_class, backtrace} on → error.
+	Results json.RawMessage `json:"results,omitempty"`
+	// BackoffSeconds is the backoff the workflow will wait before the next attempt, on → error.
+	BackoffSeconds int `json:"backoff_seconds,omitempty"`
 }
