@@ -126,3 +126,40 @@ type Transition struct {
 	// BackoffSeconds is the backoff the workflow will wait before the next attempt, on → error.
 	BackoffSeconds int `json:"backoff_seconds,omitempty"`
 }
+
+// TaskResult is the state of a task and each of its steps: the workflow's output, the answer of its
+// `dag` query, and what `tasker status --json` prints.
+type TaskResult struct {
+	WorkflowID string       `json:"workflow_id"`
+	RunID      string       `json:"run_id,omitempty"`
+	TaskID     int64        `json:"task_id,omitempty"` // the Rails task_id, when mirrored
+	Namespace  string       `json:"namespace"`
+	Name       string       `json:"name"`
+	Version    string       `json:"version"`
+	Status     string       `json:"status"`
+	Steps      []StepStatus `json:"steps"`
+}
+
+// StepStatus is one step's state within a TaskResult.
+type StepStatus struct {
+	Name        string          `json:"name"`
+	Status      string          `json:"status"`
+	Attempts    int             `json:"attempts"`
+	MaxAttempts int             `json:"max_attempts"`
+	Results     json.RawMessage `json:"results,omitempty"`
+	LastError   string          `json:"last_error,omitempty"`
+	// NextAttemptAt is when an errored step that will be retried becomes ready again.
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	// ResultsSize is len(Results) in bytes, kept when Results is left out (the dag query).
+	ResultsSize int `json:"results_size,omitempty"`
+}
+
+// Step returns the named step's status, or false.
+func (r *TaskResult) Step(name string) (StepStatus, bool) {
+	for _, s := range r.Steps {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return StepStatus{}, false
+}
