@@ -38,7 +38,13 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	require.Equal(t, snap, r2.Snapshot())
 }
 
-func requireSameRun(t testing.TB, want, got *Run) {
+// tHelper is what requireSameRun needs of a *testing.T or a *rapid.T.
+type tHelper interface {
+	require.TestingT
+	Helper()
+}
+
+func requireSameRun(t tHelper, want, got *Run) {
 	t.Helper()
 	g := want.Graph()
 	for i := range g.Len() {
