@@ -312,4 +312,3 @@ func TestPropertySnapshot(t *testing.T) {
 		requireSameRun(t, r, r2)
 	})
 }
-
