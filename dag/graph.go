@@ -2,7 +2,6 @@ package dag
 
 import (
 	"fmt"
-	"hash/fnv"
 	"strings"
 )
 
@@ -79,7 +78,18 @@ func New(specs []StepSpec) (*Graph, error) {
 		return nil, &ValidationError{Kind: KindEmpty}
 	}
 	g := &Graph{specs: make([]StepSpec, len(specs)), index: make(map[string]int, len(specs))}
+	edges := 0
+	for _, s := range specs {
+		edges += len(s.Dependencies)
+	}
+	deps := make([]string, 0, edges) // one copy of every dependency list: the graph owns its specs
 	for i, s := range specs {
+		start := len(deps)
+		deps = append(deps, s.Dependencies...)
+		s.Dependencies = deps[start:len(deps):len(deps)]
+		if len(s.Dependencies) == 0 {
+			s.Dependencies = nil
+		}
 		if err := g.addSpec(i, s); err != nil {
 			return nil, err
 		}
@@ -104,7 +114,6 @@ func (g *Graph) addSpec(i int, s StepSpec) error {
 	if s.MaxAttempts < 0 {
 		return &ValidationError{Kind: KindInvalidRetry, Step: s.Name}
 	}
-	s.Dependencies = append([]string(nil), s.Dependencies...)
 	g.specs[i] = s
 	g.index[s.Name] = i
 	return nil
@@ -234,26 +243,25 @@ func (g *Graph) cyclePath(unmet []int) []string {
 	return append(path, path[0])
 }
 
+// fingerprint is FNV-1a over the names and parent lists (written out: hash.Hash's interface
+// calls cost more than the hashing here).
 func (g *Graph) fingerprint() uint64 {
-	h := fnv.New64a()
-	var buf [8]byte
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	mix := func(b byte) { h = (h ^ uint64(b)) * prime }
 	for i, s := range g.specs {
-		_, _ = h.Write([]byte(s.Name))
-		buf[0] = 0
-		_, _ = h.Write(buf[:1])
-		for _, p := range g.parents[i] {
-			putUint64(buf[:], uint64(p))
-			_, _ = h.Write(buf[:])
+		for k := 0; k < len(s.Name); k++ {
+			mix(s.Name[k])
 		}
-		_, _ = h.Write([]byte{0xff})
+		mix(0)
+		for _, p := range g.parents[i] {
+			for k := 0; k < 64; k += 8 {
+				mix(byte(p >> k))
+			}
+		}
+		mix(0xff)
 	}
-	return h.Sum64()
-}
-
-func putUint64(b []byte, v uint64) {
-	for k := range 8 {
-		b[k] = byte(v >> (8 * k))
-	}
+	return h
 }
 
 // insertion sort: dependency lists are short, and this keeps the package free of sort allocations.

@@ -75,7 +75,10 @@ type Run struct {
 	lastErr   []time.Time
 	startable []uint64
 	retrying  []uint64
-	counts    [numStates]int
+	// Words outside [loW, hiW) of startable|retrying are zero: scans skip them (a chain's single
+	// candidate walks up the bit set, so this keeps its scans short).
+	loW, hiW int
+	counts   [numStates]int
 }
 
 // NewRun starts a run of g with every step pending and no attempts made.
@@ -99,6 +102,19 @@ func NewRun(g *Graph) *Run {
 	return r
 }
 
+// Reset returns the run to the state NewRun gives (every step pending, no attempts, limits and
+// deadlines cleared) without allocating.
+func (r *Run) Reset() {
+	clear(r.state)
+	clear(r.attempts)
+	clear(r.next)
+	clear(r.lastErr)
+	for i := range r.maxAtt {
+		r.maxAtt[i] = int32(r.g.maxAttempts(i))
+	}
+	r.recompute()
+}
+
 // recompute rebuilds the counters and bit sets from the per-step arrays (NewRun, Restore).
 func (r *Run) recompute() {
 	r.counts = [numStates]int{}
@@ -111,6 +127,7 @@ func (r *Run) recompute() {
 			}
 		}
 	}
+	r.loW, r.hiW = 0, len(r.startable)
 	for i := range r.state {
 		r.updateBits(i)
 	}
@@ -204,14 +221,37 @@ func (r *Run) updateBits(i int) {
 	eligible := r.unmet[i] == 0 && r.attempts[i] < r.maxAtt[i]
 	if r.state[i] == Pending && eligible {
 		r.startable[w] |= b
+		r.widen(w)
 	} else {
 		r.startable[w] &^= b
 	}
 	if r.state[i] == Error && r.g.specs[i].Retryable && eligible {
 		r.retrying[w] |= b
+		r.widen(w)
 	} else {
 		r.retrying[w] &^= b
 	}
+}
+
+// widen makes word w part of the scanned range.
+func (r *Run) widen(w int) {
+	if r.loW >= r.hiW {
+		r.loW, r.hiW = w, w+1
+		return
+	}
+	r.loW = min(r.loW, w)
+	r.hiW = max(r.hiW, w+1)
+}
+
+// words returns the range of words to scan, first narrowing it past empty words at both ends.
+func (r *Run) words() (lo, hi int) {
+	for r.loW < r.hiW && r.startable[r.loW]|r.retrying[r.loW] == 0 {
+		r.loW++
+	}
+	for r.hiW > r.loW && r.startable[r.hiW-1]|r.retrying[r.hiW-1] == 0 {
+		r.hiW--
+	}
+	return r.loW, r.hiW
 }
 
 // SetNextAttemptAt sets step i's explicit backoff deadline (a zero time clears it). While set, the
@@ -258,7 +298,8 @@ func ErrorBackoff(attempts int) time.Duration {
 // else LastErrorAt + min(2^attempts, 30) s). An explicit NextAttemptAt also holds back a pending
 // step. It allocates only when dst must grow.
 func (r *Run) AppendReady(dst []int, now time.Time) []int {
-	for w := range r.startable {
+	lo, hi := r.words()
+	for w := lo; w < hi; w++ {
 		m := r.startable[w] | r.retrying[w]
 		for m != 0 {
 			i := w<<6 | bits.TrailingZeros64(m)
@@ -283,7 +324,8 @@ func (r *Run) IsReady(i int, now time.Time) bool {
 // CountReady is len(AppendReady(nil, now)) without building the list.
 func (r *Run) CountReady(now time.Time) int {
 	n := 0
-	for w := range r.startable {
+	lo, hi := r.words()
+	for w := lo; w < hi; w++ {
 		m := r.startable[w] | r.retrying[w]
 		for m != 0 {
 			i := w<<6 | bits.TrailingZeros64(m)
@@ -313,7 +355,8 @@ func (r *Run) NextWakeupAfter(now time.Time) (time.Time, bool) {
 func (r *Run) nextWakeup(now time.Time, after bool) (time.Time, bool) {
 	var best time.Time
 	found := false
-	for w := range r.startable {
+	lo, hi := r.words()
+	for w := lo; w < hi; w++ {
 		m := r.startable[w] | r.retrying[w]
 		for m != 0 {
 			i := w<<6 | bits.TrailingZeros64(m)
