@@ -1,0 +1,118 @@
+package dag
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// SnapshotVersion is the format version Snapshot writes and Restore reads.
+const SnapshotVersion = 1
+
+// Snapshot is a Run's state in a compact, JSON-serialisable form, carried across continue-as-new.
+// States holds one digit per step (the numeric State); Steps lists only the steps whose attempts,
+// attempt limit or times differ from a fresh run, ascending by index. Times are Unix nanoseconds
+// and come back in UTC (the same instants).
+type Snapshot struct {
+	Version     int            `json:"v"`
+	Fingerprint string         `json:"fp"` // Graph.Fingerprint in hex: the graph it belongs to
+	States      string         `json:"states"`
+	Steps       []StepSnapshot `json:"steps,omitempty"`
+}
+
+// StepSnapshot is the non-default part of one step's status.
+type StepSnapshot struct {
+	Index         int    `json:"i"`
+	Attempts      int    `json:"a,omitempty"`
+	MaxAttempts   int    `json:"m,omitempty"` // only when it differs from the graph's
+	NextAttemptAt *int64 `json:"n,omitempty"`
+	LastErrorAt   *int64 `json:"e,omitempty"`
+}
+
+// Snapshot captures the run. Restore(r.Graph(), r.Snapshot()) gives back an equal run.
+func (r *Run) Snapshot() Snapshot {
+	states := make([]byte, len(r.state))
+	var steps []StepSnapshot
+	for i, s := range r.state {
+		states[i] = '0' + byte(s)
+		ss := StepSnapshot{Index: i, Attempts: int(r.attempts[i])}
+		if m := int(r.maxAtt[i]); m != r.g.maxAttempts(i) {
+			ss.MaxAttempts = m
+		}
+		ss.NextAttemptAt = unixNano(r.next[i])
+		ss.LastErrorAt = unixNano(r.lastErr[i])
+		if ss != (StepSnapshot{Index: i}) {
+			steps = append(steps, ss)
+		}
+	}
+	return Snapshot{
+		Version:     SnapshotVersion,
+		Fingerprint: strconv.FormatUint(r.g.fp, 16),
+		States:      string(states),
+		Steps:       steps,
+	}
+}
+
+func unixNano(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	n := t.UnixNano()
+	return &n
+}
+
+func fromUnixNano(n *int64) time.Time {
+	if n == nil {
+		return time.Time{}
+	}
+	return time.Unix(0, *n).UTC()
+}
+
+// Restore rebuilds a run of g from a snapshot. It fails when the snapshot was taken of another
+// graph (fingerprint or step count), has another version, or holds an invalid state, index or
+// count.
+func Restore(g *Graph, s Snapshot) (*Run, error) {
+	if s.Version != SnapshotVersion {
+		return nil, fmt.Errorf("restore DAG state: snapshot version %d, want %d", s.Version, SnapshotVersion)
+	}
+	if want := strconv.FormatUint(g.fp, 16); s.Fingerprint != want {
+		return nil, fmt.Errorf("restore DAG state: snapshot is of another graph (fingerprint %s, this graph %s)", s.Fingerprint, want)
+	}
+	if len(s.States) != g.Len() {
+		return nil, fmt.Errorf("restore DAG state: snapshot has %d steps, the graph %d", len(s.States), g.Len())
+	}
+	r := NewRun(g)
+	for i := range len(s.States) {
+		st := State(s.States[i] - '0')
+		if s.States[i] < '0' || !st.Valid() {
+			return nil, fmt.Errorf("restore DAG state: step %q: invalid state %q", g.Name(i), s.States[i])
+		}
+		r.state[i] = st
+	}
+	last := -1
+	for _, ss := range s.Steps {
+		if err := r.restoreStep(ss, last); err != nil {
+			return nil, fmt.Errorf("restore DAG state: %w", err)
+		}
+		last = ss.Index
+	}
+	r.recompute()
+	return r, nil
+}
+
+func (r *Run) restoreStep(ss StepSnapshot, last int) error {
+	if ss.Index <= last || ss.Index >= len(r.state) {
+		return fmt.Errorf("step index %d out of order or out of range", ss.Index)
+	}
+	name := r.g.Name(ss.Index)
+	if ss.Attempts < 0 || ss.MaxAttempts < 0 || ss.Attempts > 1<<30 || ss.MaxAttempts > 1<<30 {
+		return fmt.Errorf("step %q: invalid attempts %d / max %d", name, ss.Attempts, ss.MaxAttempts)
+	}
+	r.attempts[ss.Index] = int32(ss.Attempts)
+	if ss.MaxAttempts > 0 {
+		r.maxAtt[ss.Index] = int32(ss.MaxAttempts)
+	}
+	r.next[ss.Index] = fromUnixNano(ss.NextAttemptAt)
+	r.lastErr[ss.Index] = fromUnixNano(ss.LastErrorAt)
+	return nil
+}
