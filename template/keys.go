@@ -71,6 +71,9 @@ var (
 // checkKeys walks node against sh and returns an *Error for every unknown key or misplaced kind
 // (a list where a mapping belongs, …).
 func checkKeys(node *yaml.Node, sh *shape, loc Error, path string) []error {
+	if node != nil && node.Kind == yaml.AliasNode {
+		node = node.Alias
+	}
 	if node == nil || sh == anyValue || isNull(node) {
 		return nil
 	}
@@ -82,6 +85,10 @@ func checkKeys(node *yaml.Node, sh *shape, loc Error, path string) []error {
 		var errs []error
 		for k := 0; k+1 < len(node.Content); k += 2 {
 			key, val := node.Content[k], node.Content[k+1]
+			if key.Tag == "!!merge" { // `<<: *anchor` merges another mapping (or a list of them)
+				errs = append(errs, checkMerge(val, sh, loc, path)...)
+				continue
+			}
 			child := sh.anyKey
 			if sh.keys != nil {
 				child = sh.keys[key.Value]
@@ -108,6 +115,20 @@ func checkKeys(node *yaml.Node, sh *shape, loc Error, path string) []error {
 		return errs
 	}
 	return nil
+}
+
+func checkMerge(val *yaml.Node, sh *shape, loc Error, path string) []error {
+	if val.Kind == yaml.AliasNode {
+		val = val.Alias
+	}
+	if val == nil || val.Kind != yaml.SequenceNode {
+		return checkKeys(val, sh, loc, path)
+	}
+	var errs []error
+	for _, m := range val.Content {
+		errs = append(errs, checkKeys(m, sh, loc, path)...)
+	}
+	return errs
 }
 
 func located(loc Error, node *yaml.Node, msg string) error {

@@ -266,7 +266,7 @@ func decodeCore(root *yaml.Node, loc Error, env string) (*Template, error) {
 	if err := checkRetryAliases(raw.Steps, root, loc); err != nil {
 		return nil, err
 	}
-	t.normalise()
+	t.Normalize()
 	return t, nil
 }
 
@@ -515,7 +515,7 @@ func decodeRails(root *yaml.Node, loc Error, env string) (*Template, error) {
 		}
 		t.Steps = append(t.Steps, step)
 	}
-	t.normalise()
+	t.Normalize()
 	return t, nil
 }
 
@@ -573,10 +573,11 @@ func applyRailsEnv(raw *rawRails, e rawRailsEnvironment, root *yaml.Node, loc Er
 	return nil
 }
 
-// normalise fills Tasker's defaults: version 0.1.0, namespace "default", dependent system, and
-// the retry policy (retryable, 3 attempts, exponential backoff from 1 s capped at 30 s; a step
-// that is not retryable gets exactly one attempt).
-func (t *Template) normalise() {
+// Normalize fills Tasker's defaults, as Parse does: version 0.1.0, namespace "default", each
+// step's dependent system, and the retry policy (3 attempts, exponential backoff from 1 s capped
+// at 30 s; a step that is not retryable gets exactly one attempt). Call it on a template built in
+// code before Validate; note that a zero Retry means Retryable false, hence one attempt.
+func (t *Template) Normalize() {
 	if t.Version == "" {
 		t.Version = DefaultVersion
 	}

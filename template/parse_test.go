@@ -159,3 +159,74 @@ func TestValidateBypass(t *testing.T) {
 	err = tpl.ValidateBypass([]string{"ship_order", "gift_wrap", "nope"})
 	require.EqualError(t, err, `template "order_fulfillment": bypass_steps names unknown step "gift_wrap", "nope" (steps: process_payment, reserve_inventory, ship_order, validate_order)`)
 }
+
+func TestAnchorsAndMergeKeys(t *testing.T) {
+	tpl, err := Parse(y(
+		"name: anchors",
+		"x-retry: &retry {max_attempts: 5}",
+		"steps:",
+		"  - name: a",
+		"    handler: &h {callable: Same}",
+		"    retry: *retry",
+		"  - name: b",
+		"    handler: *h",
+		"    retry:",
+		"      <<: *retry",
+		"      backoff: linear",
+	), "anchors.yaml", "")
+	// x-retry is not a template key: anchors must live under known keys.
+	require.ErrorContains(t, err, `anchors.yaml:2: template "anchors": unknown key "x-retry"`)
+	require.Nil(t, tpl)
+
+	tpl, err = Parse(y(
+		"name: anchors",
+		"steps:",
+		"  - name: a",
+		"    handler: &h {callable: Same}",
+		"    retry: &retry {max_attempts: 5}",
+		"  - name: b",
+		"    handler: *h",
+		"    retry:",
+		"      <<: *retry",
+		"      backoff: linear",
+		"  - name: c",
+		"    handler: *h",
+		"    retry:",
+		"      <<: {max_atempts: 2}",
+	), "anchors.yaml", "")
+	require.ErrorContains(t, err, `anchors.yaml:14: template "anchors", step "c": unknown key "max_atempts" in steps[2].retry`)
+	require.Nil(t, tpl)
+}
+
+func TestAnchorsResolve(t *testing.T) {
+	tpl, err := Parse(y(
+		"name: anchors",
+		"steps:",
+		"  - name: a",
+		"    handler: &h {callable: Same}",
+		"    retry: &retry {max_attempts: 5}",
+		"  - name: b",
+		"    handler: *h",
+		"    retry:",
+		"      <<: *retry",
+		"      backoff: linear",
+	), "anchors.yaml", "")
+	require.NoError(t, err)
+	b, _ := tpl.Step("b")
+	require.Equal(t, "Same", b.Callable)
+	require.Equal(t, 5, b.Retry.MaxAttempts)
+	require.Equal(t, BackoffLinear, b.Retry.Backoff)
+}
+
+func TestNormalizeInCode(t *testing.T) {
+	tpl := &Template{Name: "code", Steps: []Step{
+		{Name: "a", Callable: "A", Retry: Retry{Retryable: true}},
+		{Name: "b", Callable: "B", Dependencies: []string{"a"}},
+	}}
+	require.Error(t, tpl.Validate(), "defaults missing")
+	tpl.Normalize()
+	require.NoError(t, tpl.Validate())
+	require.Equal(t, "default/code@0.1.0", tpl.Key())
+	require.Equal(t, Retry{Retryable: true, MaxAttempts: 3, Backoff: BackoffExponential, BackoffBase: time.Second, MaxBackoff: 30 * time.Second}, tpl.Steps[0].Retry)
+	require.Equal(t, 1, tpl.Steps[1].Retry.MaxAttempts, "zero Retry = not retryable = one attempt")
+}
