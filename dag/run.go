@@ -57,7 +57,9 @@ func (c Counts) Of(s State) int {
 }
 
 // Run is the mutable state of one task's DAG: each step's state, attempts and backoff, plus the
-// counters that make readiness incremental. It is not safe for concurrent use. It is deterministic:
+// counters that make readiness incremental. It is not safe for concurrent use: Transition,
+// SetNextAttemptAt, AddAttempts, Reset and AppendReady (which narrows a scan hint) write; the
+// other methods only read. It is deterministic:
 // nothing in it reads the clock, iterates a map or draws randomness; time comes in as `now`.
 //
 // Readiness is kept in two bit sets over the step indexes: "startable" (pending, every parent
@@ -324,7 +326,7 @@ func (r *Run) IsReady(i int, now time.Time) bool {
 // CountReady is len(AppendReady(nil, now)) without building the list.
 func (r *Run) CountReady(now time.Time) int {
 	n := 0
-	lo, hi := r.words()
+	lo, hi := r.loW, r.hiW
 	for w := lo; w < hi; w++ {
 		m := r.startable[w] | r.retrying[w]
 		for m != 0 {
@@ -355,7 +357,7 @@ func (r *Run) NextWakeupAfter(now time.Time) (time.Time, bool) {
 func (r *Run) nextWakeup(now time.Time, after bool) (time.Time, bool) {
 	var best time.Time
 	found := false
-	lo, hi := r.words()
+	lo, hi := r.loW, r.hiW
 	for w := lo; w < hi; w++ {
 		m := r.startable[w] | r.retrying[w]
 		for m != 0 {

@@ -10,20 +10,21 @@ import (
 const SnapshotVersion = 1
 
 // Snapshot is a Run's state in a compact, JSON-serialisable form, carried across continue-as-new.
-// States holds one digit per step (the numeric State); Steps lists only the steps whose attempts,
-// attempt limit or times differ from a fresh run, ascending by index. Times are Unix nanoseconds
-// and come back in UTC (the same instants).
+// States holds one digit per step (the numeric State); Attempts one count per step (omitted when
+// no step made an attempt); Steps lists only the steps whose attempt limit or times differ from a
+// fresh run, ascending by index. Times are Unix nanoseconds and come back in UTC (the same
+// instants). A finished 10,000-step task takes about 30 kB.
 type Snapshot struct {
 	Version     int            `json:"v"`
 	Fingerprint string         `json:"fp"` // Graph.Fingerprint in hex: the graph it belongs to
 	States      string         `json:"states"`
+	Attempts    []int32        `json:"attempts,omitempty"`
 	Steps       []StepSnapshot `json:"steps,omitempty"`
 }
 
-// StepSnapshot is the non-default part of one step's status.
+// StepSnapshot is the sparse part of one step's status.
 type StepSnapshot struct {
 	Index         int    `json:"i"`
-	Attempts      int    `json:"a,omitempty"`
 	MaxAttempts   int    `json:"m,omitempty"` // only when it differs from the graph's
 	NextAttemptAt *int64 `json:"n,omitempty"`
 	LastErrorAt   *int64 `json:"e,omitempty"`
@@ -33,9 +34,13 @@ type StepSnapshot struct {
 func (r *Run) Snapshot() Snapshot {
 	states := make([]byte, len(r.state))
 	var steps []StepSnapshot
+	var attempts []int32
 	for i, s := range r.state {
 		states[i] = '0' + byte(s)
-		ss := StepSnapshot{Index: i, Attempts: int(r.attempts[i])}
+		if r.attempts[i] != 0 && attempts == nil {
+			attempts = append([]int32(nil), r.attempts...)
+		}
+		ss := StepSnapshot{Index: i}
 		if m := int(r.maxAtt[i]); m != r.g.maxAttempts(i) {
 			ss.MaxAttempts = m
 		}
@@ -49,6 +54,7 @@ func (r *Run) Snapshot() Snapshot {
 		Version:     SnapshotVersion,
 		Fingerprint: strconv.FormatUint(r.g.fp, 16),
 		States:      string(states),
+		Attempts:    attempts,
 		Steps:       steps,
 	}
 }
@@ -89,6 +95,15 @@ func Restore(g *Graph, s Snapshot) (*Run, error) {
 		}
 		r.state[i] = st
 	}
+	if len(s.Attempts) != 0 && len(s.Attempts) != g.Len() {
+		return nil, fmt.Errorf("restore DAG state: snapshot has attempts for %d steps, the graph %d", len(s.Attempts), g.Len())
+	}
+	for i, a := range s.Attempts {
+		if a < 0 {
+			return nil, fmt.Errorf("restore DAG state: step %q: invalid attempts %d", g.Name(i), a)
+		}
+		r.attempts[i] = a
+	}
 	last := -1
 	for _, ss := range s.Steps {
 		if err := r.restoreStep(ss, last); err != nil {
@@ -104,11 +119,9 @@ func (r *Run) restoreStep(ss StepSnapshot, last int) error {
 	if ss.Index <= last || ss.Index >= len(r.state) {
 		return fmt.Errorf("step index %d out of order or out of range", ss.Index)
 	}
-	name := r.g.Name(ss.Index)
-	if ss.Attempts < 0 || ss.MaxAttempts < 0 || ss.Attempts > 1<<30 || ss.MaxAttempts > 1<<30 {
-		return fmt.Errorf("step %q: invalid attempts %d / max %d", name, ss.Attempts, ss.MaxAttempts)
+	if ss.MaxAttempts < 0 || ss.MaxAttempts > 1<<30 {
+		return fmt.Errorf("step %q: invalid max attempts %d", r.g.Name(ss.Index), ss.MaxAttempts)
 	}
-	r.attempts[ss.Index] = int32(ss.Attempts)
 	if ss.MaxAttempts > 0 {
 		r.maxAtt[ss.Index] = int32(ss.MaxAttempts)
 	}

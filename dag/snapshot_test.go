@@ -29,6 +29,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	data, err := json.Marshal(snap)
 	require.NoError(t, err)
 	require.Less(t, len(data), 200, string(data))
+	require.Equal(t, []int32{1, 1, 1, 0}, snap.Attempts)
 
 	var back Snapshot
 	require.NoError(t, json.Unmarshal(data, &back))
@@ -86,9 +87,11 @@ func TestRestoreErrors(t *testing.T) {
 		{"length", g, mod(func(s *Snapshot) { s.States = "000" }), "snapshot has 3 steps, the graph 2"},
 		{"bad state", g, mod(func(s *Snapshot) { s.States = "07" }), `step "b": invalid state '7'`},
 		{"bad state below 0", g, mod(func(s *Snapshot) { s.States = "/0" }), `step "a": invalid state '/'`},
-		{"index range", g, mod(func(s *Snapshot) { s.Steps = []StepSnapshot{{Index: 2, Attempts: 1}} }), "step index 2 out of order or out of range"},
-		{"index order", g, mod(func(s *Snapshot) { s.Steps = []StepSnapshot{{Index: 1, Attempts: 1}, {Index: 1, Attempts: 1}} }), "out of order"},
-		{"negative attempts", g, mod(func(s *Snapshot) { s.Steps = []StepSnapshot{{Index: 0, Attempts: -1}} }), `step "a": invalid attempts -1`},
+		{"index range", g, mod(func(s *Snapshot) { s.Steps = []StepSnapshot{{Index: 2, MaxAttempts: 1}} }), "step index 2 out of order or out of range"},
+		{"index order", g, mod(func(s *Snapshot) { s.Steps = []StepSnapshot{{Index: 1, MaxAttempts: 1}, {Index: 1, MaxAttempts: 1}} }), "out of order"},
+		{"negative attempts", g, mod(func(s *Snapshot) { s.Attempts = []int32{0, -1} }), `step "b": invalid attempts -1`},
+		{"attempts length", g, mod(func(s *Snapshot) { s.Attempts = []int32{1} }), "snapshot has attempts for 1 steps, the graph 2"},
+		{"negative max", g, mod(func(s *Snapshot) { s.Steps = []StepSnapshot{{Index: 0, MaxAttempts: -1}} }), `step "a": invalid max attempts -1`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
