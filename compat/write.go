@@ -1,0 +1,501 @@
+package compat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	tasker "github.com/tasker-systems/tasker-temporal"
+)
+
+// WriteTransitions applies transitions of one task in Seq order, in one transaction, skipping any
+// already applied; it returns the highest applied Seq. The batch lands whole or not at all.
+// Errors wrapping ErrTaskNotFound, ErrInvalidTransition, ErrOtherWorkflow or ErrSeqGap are
+// permanent; others (connection loss, ...) are worth retrying with the same batch.
+func (s *Store) WriteTransitions(ctx context.Context, taskID int64, ts []tasker.Transition) (int64, error) {
+	batch, err := sortedBatch(ts)
+	if err != nil {
+		return 0, fmt.Errorf("write transitions of task %d: %w", taskID, err)
+	}
+	hasMirror, err := s.mirrorTable(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var applied int64
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		st, err := loadTaskState(ctx, tx, taskID, workflowOf(batch), hasMirror)
+		if err != nil {
+			return err
+		}
+		todo, err := st.unapplied(batch)
+		if err != nil || len(todo) == 0 {
+			applied = st.applied
+			return err
+		}
+		p, err := st.plan(todo)
+		if err != nil {
+			return err
+		}
+		if err := p.write(ctx, tx, st); err != nil {
+			return err
+		}
+		applied = todo[len(todo)-1].Seq
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("write transitions of task %d: %w", taskID, err)
+	}
+	return applied, nil
+}
+
+func workflowOf(batch []tasker.Transition) string {
+	if len(batch) == 0 {
+		return ""
+	}
+	return batch[0].WorkflowID
+}
+
+// sortedBatch checks every transition and returns them sorted by Seq.
+func sortedBatch(ts []tasker.Transition) ([]tasker.Transition, error) {
+	batch := slices.Clone(ts)
+	slices.SortStableFunc(batch, func(a, b tasker.Transition) int { return compareInt64(a.Seq, b.Seq) })
+	for i, t := range batch {
+		if err := checkTransition(t); err != nil {
+			return nil, err
+		}
+		if t.WorkflowID != batch[0].WorkflowID {
+			return nil, fmt.Errorf("seq %d has workflow ID %q, seq %d has %q: one batch is one workflow's",
+				t.Seq, t.WorkflowID, batch[0].Seq, batch[0].WorkflowID)
+		}
+		if i > 0 && batch[i-1].Seq == t.Seq {
+			return nil, fmt.Errorf("seq %d appears twice in the batch", t.Seq)
+		}
+	}
+	return batch, nil
+}
+
+func compareInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func checkTransition(t tasker.Transition) error {
+	switch {
+	case t.WorkflowID == "":
+		return fmt.Errorf("seq %d: workflow_id is empty", t.Seq)
+	case t.Seq <= 0:
+		return fmt.Errorf("seq %d: seq must be positive", t.Seq)
+	case t.Entity != tasker.EntityTask && t.Entity != tasker.EntityStep:
+		return fmt.Errorf("seq %d: entity %q is neither %q nor %q", t.Seq, t.Entity, tasker.EntityTask, tasker.EntityStep)
+	case t.Entity == tasker.EntityStep && t.Step == "":
+		return fmt.Errorf("seq %d: step transition without a step name", t.Seq)
+	case !knownStates[t.To]:
+		return fmt.Errorf("seq %d: to state %q is not a Tasker state", t.Seq, t.To)
+	case t.From != "" && !knownStates[t.From]:
+		return fmt.Errorf("seq %d: from state %q is not a Tasker state", t.Seq, t.From)
+	case t.At.IsZero():
+		return fmt.Errorf("seq %d: at (the workflow time) is not set", t.Seq)
+	case len(t.Results) > 0 && !json.Valid(t.Results):
+		return fmt.Errorf("seq %d: results are not valid JSON", t.Seq)
+	}
+	return nil
+}
+
+// entity is the mirrored state of the task or one step while a batch is planned.
+type entity struct {
+	id      int64
+	name    string // step name; "" for the task
+	state   string // current state ("pending" when it has no transition)
+	maxSort int32  // highest sort_key, -10 when it has none
+	touched bool
+	last    int // index of its last planned row
+
+	// step columns (steps only)
+	cols stepColumns
+}
+
+// stepColumns are the Tasker step columns a batch changes; set* says whether to write the field.
+type stepColumns struct {
+	attempts             int32
+	inProcess, processed bool
+	setLastAttempted     bool
+	lastAttemptedAt      time.Time
+	setProcessedAt       bool
+	processedAt          time.Time
+	setResults           bool
+	results              *string
+	setBackoff           bool
+	backoff              *int32
+	updatedAt            time.Time
+}
+
+// taskState is what a flush reads under the task row lock.
+type taskState struct {
+	taskID        int64
+	workflowID    string
+	applied       int64
+	authoritative bool // applied comes from tasker_temporal_mirror
+	hasMirror     bool
+	task          *entity
+	steps         map[string]*entity
+	complete      bool
+}
+
+func loadTaskState(ctx context.Context, tx pgx.Tx, taskID int64, workflowID string, hasMirror bool) (*taskState, error) {
+	st := &taskState{taskID: taskID, workflowID: workflowID, hasMirror: hasMirror, steps: map[string]*entity{}}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT task_id FROM tasker_tasks WHERE task_id = $1 FOR NO KEY UPDATE`, taskID)
+	b.Queue(`SELECT (SELECT to_state FROM tasker_task_transitions WHERE task_id = $1 AND most_recent),
+		(SELECT max(sort_key) FROM tasker_task_transitions WHERE task_id = $1)`, taskID)
+	b.Queue(`SELECT ws.workflow_step_id, ns.name, COALESCE(ws.attempts, 0), ws.in_process, ws.processed, cur.to_state,
+		(SELECT max(x.sort_key) FROM tasker_workflow_step_transitions x WHERE x.workflow_step_id = ws.workflow_step_id)
+		FROM tasker_workflow_steps ws
+		JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
+		LEFT JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+		WHERE ws.task_id = $1`, taskID)
+	if hasMirror {
+		b.Queue(`SELECT workflow_id, applied_seq FROM tasker_temporal_mirror WHERE task_id = $1`, taskID)
+	}
+	br := tx.SendBatch(ctx, b)
+	defer func() { _ = br.Close() }()
+	if err := br.QueryRow().Scan(&st.taskID); errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("task %d: %w", taskID, ErrTaskNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("lock task %d: %w", taskID, err)
+	}
+	var taskState *string
+	var taskSort *int32
+	if err := br.QueryRow().Scan(&taskState, &taskSort); err != nil {
+		return nil, fmt.Errorf("read state of task %d: %w", taskID, err)
+	}
+	st.task = newEntity(taskID, "", taskState, taskSort)
+	if err := st.scanSteps(br); err != nil {
+		return nil, err
+	}
+	found, err := st.scanMirror(br)
+	if err != nil {
+		return nil, err
+	}
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("read task %d: %w", taskID, err)
+	}
+	if !found {
+		return st, st.derive(ctx, tx)
+	}
+	return st, nil
+}
+
+func newEntity(id int64, name string, state *string, maxSort *int32) *entity {
+	e := &entity{id: id, name: name, state: tasker.StatePending, maxSort: -10}
+	if state != nil {
+		e.state = *state
+	}
+	if maxSort != nil {
+		e.maxSort = *maxSort
+	}
+	return e
+}
+
+func (st *taskState) scanSteps(br pgx.BatchResults) error {
+	rows, err := br.Query()
+	if err != nil {
+		return fmt.Errorf("read steps of task %d: %w", st.taskID, err)
+	}
+	var (
+		id                   int64
+		name                 string
+		attempts             int32
+		inProcess, processed bool
+		state                *string
+		maxSort              *int32
+	)
+	_, err = pgx.ForEachRow(rows, []any{&id, &name, &attempts, &inProcess, &processed, &state, &maxSort}, func() error {
+		if _, dup := st.steps[name]; dup {
+			return fmt.Errorf("two steps are named %q (steps are looked up by name)", name)
+		}
+		e := newEntity(id, name, state, maxSort)
+		e.cols = stepColumns{attempts: attempts, inProcess: inProcess, processed: processed}
+		st.steps[name] = e
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read steps of task %d: %w", st.taskID, err)
+	}
+	return nil
+}
+
+// scanMirror reads the tasker_temporal_mirror row, when the table exists; found is false when
+// applied must be derived from transition metadata instead.
+func (st *taskState) scanMirror(br pgx.BatchResults) (bool, error) {
+	if !st.hasMirror {
+		return false, nil
+	}
+	var wf string
+	err := br.QueryRow().Scan(&wf, &st.applied)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read tasker_temporal_mirror row of task %d: %w", st.taskID, err)
+	}
+	if wf != st.workflowID && st.workflowID != "" {
+		return false, fmt.Errorf("task %d, workflow %q: mirrored by workflow %q: %w", st.taskID, st.workflowID, wf, ErrOtherWorkflow)
+	}
+	st.authoritative = true
+	return true, nil
+}
+
+func (st *taskState) derive(ctx context.Context, tx pgx.Tx) error {
+	if st.workflowID == "" { // an empty batch: report what the latest workflow applied
+		var err error
+		_, st.applied, err = latestMirrored(ctx, tx, st.taskID, false)
+		return err
+	}
+	applied, other, err := derivedApplied(ctx, tx, st.taskID, st.workflowID)
+	if err != nil {
+		return err
+	}
+	if other {
+		return fmt.Errorf("task %d, workflow %q: transitions of another workflow exist: %w", st.taskID, st.workflowID, ErrOtherWorkflow)
+	}
+	st.applied = applied
+	return nil
+}
+
+// unapplied drops what is already applied and checks the rest follows on without a gap (when the
+// applied Seq is recorded; a derived one may trail the true one by trailing no-op transitions).
+func (st *taskState) unapplied(batch []tasker.Transition) ([]tasker.Transition, error) {
+	i, _ := slices.BinarySearchFunc(batch, st.applied+1, func(t tasker.Transition, seq int64) int { return compareInt64(t.Seq, seq) })
+	todo := batch[i:]
+	if len(todo) > 0 && st.authoritative && todo[0].Seq != st.applied+1 {
+		return nil, fmt.Errorf("task %d: next seq is %d, batch continues at %d: %w", st.taskID, st.applied+1, todo[0].Seq, ErrSeqGap)
+	}
+	return todo, nil
+}
+
+// row is one transition row to insert.
+type row struct {
+	e        *entity
+	from, to string
+	metadata string
+	sortKey  int32
+	at       time.Time
+}
+
+// plan is what one flush writes.
+type plan struct {
+	taskRows, stepRows []row
+	touchedSteps       []*entity
+	last               time.Time
+	lastSeq            int64
+}
+
+func (st *taskState) plan(todo []tasker.Transition) (*plan, error) {
+	p := &plan{last: todo[len(todo)-1].At.UTC(), lastSeq: todo[len(todo)-1].Seq}
+	for _, t := range todo {
+		e, err := st.entityOf(t)
+		if err != nil {
+			return nil, err
+		}
+		if t.From != "" && t.From != e.state {
+			return nil, fmt.Errorf("task %d seq %d %s: from %q but the current state is %q: %w",
+				st.taskID, t.Seq, describe(t), t.From, e.state, ErrInvalidTransition)
+		}
+		if t.To == e.state {
+			continue // same-state transitions are no-ops
+		}
+		if !canTransition(t.Entity, e.state, t.To) {
+			return nil, fmt.Errorf("task %d seq %d %s: %s → %s is not allowed: %w",
+				st.taskID, t.Seq, describe(t), e.state, t.To, ErrInvalidTransition)
+		}
+		meta, err := metadataJSON(t)
+		if err != nil {
+			return nil, fmt.Errorf("task %d seq %d: encode metadata: %w", st.taskID, t.Seq, err)
+		}
+		r := row{e: e, from: e.state, to: t.To, metadata: meta, sortKey: e.maxSort + 10, at: t.At.UTC()}
+		e.state, e.maxSort = t.To, r.sortKey
+		if t.Entity == tasker.EntityTask {
+			st.complete = st.complete || t.To == tasker.StateComplete
+			p.taskRows = appendRow(p.taskRows, r)
+			continue
+		}
+		if !e.touched {
+			p.touchedSteps = append(p.touchedSteps, e)
+		}
+		p.stepRows = appendRow(p.stepRows, r)
+		e.cols.apply(t)
+	}
+	return p, nil
+}
+
+func appendRow(rows []row, r row) []row {
+	r.e.touched, r.e.last = true, len(rows)
+	return append(rows, r)
+}
+
+func describe(t tasker.Transition) string {
+	if t.Entity == tasker.EntityTask {
+		return "task"
+	}
+	return fmt.Sprintf("step %q", t.Step)
+}
+
+func (st *taskState) entityOf(t tasker.Transition) (*entity, error) {
+	if t.Entity == tasker.EntityTask {
+		return st.task, nil
+	}
+	e, ok := st.steps[t.Step]
+	if !ok {
+		return nil, fmt.Errorf("task %d seq %d: step %q is not a step of the task: %w", st.taskID, t.Seq, t.Step, ErrInvalidTransition)
+	}
+	return e, nil
+}
+
+// metadataJSON is the transition's metadata plus workflow_id, seq, attempt_number and, on error,
+// the error message.
+func metadataJSON(t tasker.Transition) (string, error) {
+	m := make(map[string]any, len(t.Metadata)+4)
+	for k, v := range t.Metadata {
+		m[k] = v
+	}
+	m["workflow_id"], m["seq"] = t.WorkflowID, t.Seq
+	if _, ok := m["attempt_number"]; !ok && t.Attempt > 0 {
+		m["attempt_number"] = t.Attempt
+	}
+	if _, ok := m["error"]; !ok && t.To == tasker.StateError && len(t.Results) > 0 {
+		var res struct {
+			Error any `json:"error"`
+		}
+		if json.Unmarshal(t.Results, &res) == nil && res.Error != nil {
+			m["error"] = res.Error
+		}
+	}
+	b, err := json.Marshal(m)
+	return string(b), err
+}
+
+// apply keeps the step columns as Tasker does (TASKER-REFERENCE §2).
+func (c *stepColumns) apply(t tasker.Transition) {
+	at := t.At.UTC()
+	c.updatedAt = at
+	switch t.To {
+	case tasker.StateInProgress:
+		if int32(t.Attempt) > c.attempts {
+			c.attempts = int32(t.Attempt)
+		} else {
+			c.attempts++
+		}
+		c.setLastAttempted, c.lastAttemptedAt, c.inProcess = true, at, true
+	case tasker.StateComplete, tasker.StateResolvedManually:
+		c.inProcess, c.processed = false, true
+		c.setProcessedAt, c.processedAt = true, at
+		c.setResultsIfAny(t.Results)
+	case tasker.StateError:
+		c.inProcess = false
+		c.setResultsIfAny(t.Results)
+		c.setBackoff, c.backoff = true, nil
+		if t.BackoffSeconds > 0 {
+			b := int32(t.BackoffSeconds)
+			c.backoff = &b
+		}
+	default: // pending, cancelled
+		c.inProcess = false
+	}
+}
+
+func (c *stepColumns) setResultsIfAny(results json.RawMessage) {
+	if len(results) == 0 {
+		return
+	}
+	s := string(results)
+	c.setResults, c.results = true, &s
+}
+
+func (p *plan) write(ctx context.Context, tx pgx.Tx, st *taskState) error {
+	b := &pgx.Batch{}
+	if len(p.stepRows) > 0 {
+		ids := make([]int64, len(p.touchedSteps))
+		for i, e := range p.touchedSteps {
+			ids[i] = e.id
+		}
+		b.Queue(`UPDATE tasker_workflow_step_transitions SET most_recent = false, updated_at = $2
+			WHERE workflow_step_id = ANY($1) AND most_recent`, ids, p.last)
+		queueInsert(b, "tasker_workflow_step_transitions", "workflow_step_id", p.stepRows)
+		queueStepColumns(b, p.touchedSteps)
+	}
+	if len(p.taskRows) > 0 {
+		b.Queue(`UPDATE tasker_task_transitions SET most_recent = false, updated_at = $2
+			WHERE task_id = $1 AND most_recent`, st.taskID, p.last)
+		queueInsert(b, "tasker_task_transitions", "task_id", p.taskRows)
+	}
+	if st.complete {
+		b.Queue(`UPDATE tasker_tasks SET complete = true, updated_at = $2 WHERE task_id = $1`, st.taskID, p.last)
+	}
+	if st.hasMirror {
+		b.Queue(`INSERT INTO tasker_temporal_mirror (task_id, workflow_id, applied_seq, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $4)
+			ON CONFLICT (task_id) DO UPDATE SET applied_seq = EXCLUDED.applied_seq, updated_at = EXCLUDED.updated_at`,
+			st.taskID, st.workflowID, p.lastSeq, p.last)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("write %d task and %d step transition rows: %w", len(p.taskRows), len(p.stepRows), err)
+	}
+	return nil
+}
+
+// queueInsert inserts rows with one statement; only each entity's last row is most_recent.
+func queueInsert(b *pgx.Batch, table, parent string, rows []row) {
+	n := len(rows)
+	to, from, meta := make([]string, n), make([]*string, n), make([]string, n)
+	sortKeys, recent, parents, ats := make([]int32, n), make([]bool, n), make([]int64, n), make([]time.Time, n)
+	for i, r := range rows {
+		to[i], meta[i], sortKeys[i], parents[i], ats[i] = r.to, r.metadata, r.sortKey, r.e.id, r.at
+		from[i] = &rows[i].from
+		recent[i] = r.e.last == i
+	}
+	b.Queue(`INSERT INTO `+table+` (to_state, from_state, metadata, sort_key, most_recent, `+parent+`, created_at, updated_at)
+		SELECT r.to_state, r.from_state, r.metadata::jsonb, r.sort_key, r.most_recent, r.parent, r.at, r.at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bool[], $6::bigint[], $7::timestamp[])
+		     WITH ORDINALITY AS r(to_state, from_state, metadata, sort_key, most_recent, parent, at, ord)
+		ORDER BY r.ord`, to, from, meta, sortKeys, recent, parents, ats)
+}
+
+func queueStepColumns(b *pgx.Batch, steps []*entity) {
+	n := len(steps)
+	ids, attempts := make([]int64, n), make([]int32, n)
+	inProcess, processed := make([]bool, n), make([]bool, n)
+	setLast, last, setProcessedAt, processedAt := make([]bool, n), make([]time.Time, n), make([]bool, n), make([]time.Time, n)
+	setResults, results, setBackoff, backoff := make([]bool, n), make([]*string, n), make([]bool, n), make([]*int32, n)
+	updated := make([]time.Time, n)
+	for i, e := range steps {
+		c := e.cols
+		ids[i], attempts[i], inProcess[i], processed[i] = e.id, c.attempts, c.inProcess, c.processed
+		setLast[i], last[i], setProcessedAt[i], processedAt[i] = c.setLastAttempted, c.lastAttemptedAt, c.setProcessedAt, c.processedAt
+		setResults[i], results[i], setBackoff[i], backoff[i] = c.setResults, c.results, c.setBackoff, c.backoff
+		updated[i] = c.updatedAt
+	}
+	b.Queue(`UPDATE tasker_workflow_steps ws SET
+		attempts = v.attempts, in_process = v.in_process, processed = v.processed,
+		last_attempted_at = CASE WHEN v.set_last THEN v.last ELSE ws.last_attempted_at END,
+		processed_at = CASE WHEN v.set_processed_at THEN v.processed_at ELSE ws.processed_at END,
+		results = CASE WHEN v.set_results THEN v.results::jsonb ELSE ws.results END,
+		backoff_request_seconds = CASE WHEN v.set_backoff THEN v.backoff ELSE ws.backoff_request_seconds END,
+		updated_at = v.updated_at
+		FROM unnest($1::bigint[], $2::int[], $3::bool[], $4::bool[], $5::bool[], $6::timestamp[], $7::bool[],
+		            $8::timestamp[], $9::bool[], $10::text[], $11::bool[], $12::int[], $13::timestamp[])
+		     AS v(id, attempts, in_process, processed, set_last, last, set_processed_at, processed_at,
+		          set_results, results, set_backoff, backoff, updated_at)
+		WHERE ws.workflow_step_id = v.id`,
+		ids, attempts, inProcess, processed, setLast, last, setProcessedAt, processedAt,
+		setResults, results, setBackoff, backoff, updated)
+}
