@@ -53,7 +53,8 @@ func readSteps(ctx context.Context, q querier, rec *TaskRecord) error {
 	rows, err := q.Query(ctx, `SELECT ws.workflow_step_id, ns.name, COALESCE(cur.to_state, 'pending')
 		FROM tasker_workflow_steps ws
 		JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-		LEFT JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+		LEFT JOIN LATERAL (SELECT x.to_state FROM tasker_workflow_step_transitions x
+		                   WHERE x.workflow_step_id = ws.workflow_step_id AND x.most_recent LIMIT 1) cur ON true
 		WHERE ws.task_id = $1 ORDER BY ws.workflow_step_id`, rec.TaskID)
 	if err != nil {
 		return fmt.Errorf("read steps of task %d: %w", rec.TaskID, err)

@@ -3,12 +3,12 @@ package compat
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	tasker "github.com/tasker-systems/tasker-temporal"
 )
@@ -26,31 +26,58 @@ func (s *Store) WriteTransitions(ctx context.Context, taskID int64, ts []tasker.
 	if err != nil {
 		return 0, err
 	}
-	var applied int64
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		st, err := loadTaskState(ctx, tx, taskID, workflowOf(batch), hasMirror)
-		if err != nil {
-			return err
-		}
-		todo, err := st.unapplied(batch)
-		if err != nil || len(todo) == 0 {
-			applied = st.applied
-			return err
-		}
-		p, err := st.plan(todo)
-		if err != nil {
-			return err
-		}
-		if err := p.write(ctx, tx, st); err != nil {
-			return err
-		}
-		applied = todo[len(todo)-1].Seq
-		return nil
-	})
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
+		return 0, fmt.Errorf("write transitions of task %d: acquire connection: %w", taskID, err)
+	}
+	defer conn.Release()
+	applied, err := flush(ctx, conn.Conn(), taskID, batch, hasMirror)
+	if err != nil {
+		endFailed(ctx, conn)
 		return 0, fmt.Errorf("write transitions of task %d: %w", taskID, err)
 	}
 	return applied, nil
+}
+
+// flush runs one flush in two round trips: BEGIN and the reads under the task row lock, then the
+// writes and COMMIT (a third only when the applied Seq must be derived).
+func flush(ctx context.Context, conn *pgx.Conn, taskID int64, batch []tasker.Transition, hasMirror bool) (int64, error) {
+	st, err := loadTaskState(ctx, conn, taskID, batch, hasMirror)
+	if err != nil {
+		return 0, err
+	}
+	todo, err := st.unapplied(batch)
+	if err != nil {
+		return 0, err
+	}
+	if len(todo) == 0 {
+		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+			return 0, fmt.Errorf("end read-only transaction: %w", err)
+		}
+		return st.applied, nil
+	}
+	p, err := st.plan(todo)
+	if err != nil {
+		return 0, err
+	}
+	if err := p.write(ctx, conn, st); err != nil {
+		return 0, err
+	}
+	return todo[len(todo)-1].Seq, nil
+}
+
+// endFailed rolls back a transaction a failed flush left open; a connection that cannot be brought
+// back to idle is closed rather than returned to the pool.
+func endFailed(ctx context.Context, conn *pgxpool.Conn) {
+	pg := conn.Conn().PgConn()
+	if pg.IsClosed() || pg.TxStatus() == 'I' {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	if _, err := conn.Exec(ctx, "ROLLBACK"); err == nil && pg.TxStatus() == 'I' {
+		return
+	}
+	_ = conn.Hijack().Close(ctx)
 }
 
 func workflowOf(batch []tasker.Transition) string {
@@ -111,11 +138,14 @@ func checkTransition(t tasker.Transition) error {
 	return nil
 }
 
+// advisoryClass is the first key of the advisory locks that serialise flushes per task ("tskr").
+const advisoryClass int32 = 0x74736b72
+
 // entity is the mirrored state of the task or one step while a batch is planned.
 type entity struct {
 	id      int64
 	name    string // step name; "" for the task
-	state   string // current state ("pending" when it has no transition)
+	state   string // current state: its last transition's to_state ("pending" when it has none)
 	maxSort int32  // highest sort_key, -10 when it has none
 	touched bool
 	last    int // index of its last planned row
@@ -145,54 +175,140 @@ type taskState struct {
 	workflowID    string
 	applied       int64
 	authoritative bool // applied comes from tasker_temporal_mirror
-	hasMirror     bool
+	hasMirror     bool // the table exists
+	mirrorRow     bool // the task has a row in it
 	task          *entity
 	steps         map[string]*entity
 	complete      bool
 }
 
-func loadTaskState(ctx context.Context, tx pgx.Tx, taskID int64, workflowID string, hasMirror bool) (*taskState, error) {
-	st := &taskState{taskID: taskID, workflowID: workflowID, hasMirror: hasMirror, steps: map[string]*entity{}}
+// readStateSQL reads, in one statement, the task row with its last transition and mirror row
+// (kind 'task'), and the batch's steps with theirs (kind 'step'). The last transition (highest
+// sort_key) is read through the (parent, sort_key) unique index: one backward index probe per
+// entity, whatever the planner's statistics say. %s is the mirror columns and join.
+const readStateSQL = `SELECT 'task', t.task_id, ''::text, last.to_state, last.sort_key, %s, 0, false, false
+	FROM tasker_tasks t
+	LEFT JOIN LATERAL (SELECT x.to_state, x.sort_key FROM tasker_task_transitions x
+	                   WHERE x.task_id = t.task_id ORDER BY x.sort_key DESC LIMIT 1) last ON true
+	%s
+	WHERE t.task_id = $1
+	UNION ALL
+	SELECT 'step', ws.workflow_step_id, ns.name::text, last.to_state, last.sort_key, NULL::text, NULL::bigint,
+	       COALESCE(ws.attempts, 0), ws.in_process, ws.processed
+	FROM tasker_workflow_steps ws
+	JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
+	LEFT JOIN LATERAL (SELECT x.to_state, x.sort_key FROM tasker_workflow_step_transitions x
+	                   WHERE x.workflow_step_id = ws.workflow_step_id ORDER BY x.sort_key DESC LIMIT 1) last ON true
+	WHERE ws.task_id = $1 AND ns.name = ANY($2::text[])`
+
+var (
+	readStateMirrorSQL = fmt.Sprintf(readStateSQL, "m.workflow_id, m.applied_seq",
+		"LEFT JOIN tasker_temporal_mirror m ON m.task_id = t.task_id")
+	readStateNoMirrorSQL = fmt.Sprintf(readStateSQL, "NULL::text, NULL::bigint", "")
+)
+
+// loadTaskState begins the transaction, takes the task's lock and reads what planning needs:
+// three statements in one round trip (the read runs after the lock, so it sees every earlier
+// flush of the task committed).
+func loadTaskState(ctx context.Context, tx *pgx.Conn, taskID int64, batch []tasker.Transition, hasMirror bool) (*taskState, error) {
+	st := &taskState{taskID: taskID, workflowID: workflowOf(batch), hasMirror: hasMirror, steps: map[string]*entity{}}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT task_id FROM tasker_tasks WHERE task_id = $1 FOR NO KEY UPDATE`, taskID)
-	b.Queue(`SELECT (SELECT to_state FROM tasker_task_transitions WHERE task_id = $1 AND most_recent),
-		(SELECT max(sort_key) FROM tasker_task_transitions WHERE task_id = $1)`, taskID)
-	b.Queue(`SELECT ws.workflow_step_id, ns.name, COALESCE(ws.attempts, 0), ws.in_process, ws.processed, cur.to_state,
-		(SELECT max(x.sort_key) FROM tasker_workflow_step_transitions x WHERE x.workflow_step_id = ws.workflow_step_id)
-		FROM tasker_workflow_steps ws
-		JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-		LEFT JOIN tasker_workflow_step_transitions cur ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
-		WHERE ws.task_id = $1`, taskID)
+	b.Queue("BEGIN")
+	// Flushes of one task are serialised by a transaction advisory lock (two-int4 key space, our
+	// class, the task_id), which unlike a row lock writes nothing to the task's heap page or WAL.
+	b.Queue(`SELECT pg_advisory_xact_lock($1::int4, $2::int4)`, advisoryClass, int32(taskID))
+	query := readStateNoMirrorSQL
 	if hasMirror {
-		b.Queue(`SELECT workflow_id, applied_seq FROM tasker_temporal_mirror WHERE task_id = $1`, taskID)
+		query = readStateMirrorSQL
 	}
+	b.Queue(query, taskID, stepNames(batch))
 	br := tx.SendBatch(ctx, b)
 	defer func() { _ = br.Close() }()
-	if err := br.QueryRow().Scan(&st.taskID); errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("task %d: %w", taskID, ErrTaskNotFound)
-	} else if err != nil {
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	if _, err := br.Exec(); err != nil {
 		return nil, fmt.Errorf("lock task %d: %w", taskID, err)
 	}
-	var taskState *string
-	var taskSort *int32
-	if err := br.QueryRow().Scan(&taskState, &taskSort); err != nil {
-		return nil, fmt.Errorf("read state of task %d: %w", taskID, err)
-	}
-	st.task = newEntity(taskID, "", taskState, taskSort)
-	if err := st.scanSteps(br); err != nil {
-		return nil, err
-	}
-	found, err := st.scanMirror(br)
+	mirror, err := st.scanState(br)
 	if err != nil {
 		return nil, err
 	}
 	if err := br.Close(); err != nil {
 		return nil, fmt.Errorf("read task %d: %w", taskID, err)
 	}
-	if !found {
+	if st.task == nil {
+		return nil, fmt.Errorf("task %d: %w", taskID, ErrTaskNotFound)
+	}
+	if mirror == nil {
 		return st, st.derive(ctx, tx)
 	}
-	return st, nil
+	return st, st.useMirror(*mirror)
+}
+
+// mirrorRow is the task's tasker_temporal_mirror row.
+type mirrorRow struct {
+	workflowID string
+	applied    int64
+}
+
+// scanState reads the rows of readStateSQL; it returns the mirror row when there is one.
+func (st *taskState) scanState(br pgx.BatchResults) (*mirrorRow, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("read task %d: %w", st.taskID, err)
+	}
+	var (
+		kind, name           string
+		id                   int64
+		state, mirrorWF      *string
+		maxSort              *int32
+		applied              *int64
+		attempts             int32
+		inProcess, processed bool
+		mirror               *mirrorRow
+	)
+	scans := []any{&kind, &id, &name, &state, &maxSort, &mirrorWF, &applied, &attempts, &inProcess, &processed}
+	_, err = pgx.ForEachRow(rows, scans, func() error {
+		e := newEntity(id, name, state, maxSort)
+		if kind == "task" {
+			st.task = e
+			if mirrorWF != nil && applied != nil {
+				mirror = &mirrorRow{workflowID: *mirrorWF, applied: *applied}
+			}
+			return nil
+		}
+		if _, dup := st.steps[name]; dup {
+			return fmt.Errorf("two steps are named %q (steps are looked up by name)", name)
+		}
+		e.cols = stepColumns{attempts: attempts, inProcess: inProcess, processed: processed}
+		st.steps[name] = e
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read task %d: %w", st.taskID, err)
+	}
+	return mirror, nil
+}
+
+// useMirror takes the applied Seq from the task's tasker_temporal_mirror row.
+func (st *taskState) useMirror(m mirrorRow) error {
+	if m.workflowID != st.workflowID && st.workflowID != "" {
+		return fmt.Errorf("task %d, workflow %q: mirrored by workflow %q: %w", st.taskID, st.workflowID, m.workflowID, ErrOtherWorkflow)
+	}
+	st.applied, st.authoritative, st.mirrorRow = m.applied, true, true
+	return nil
+}
+
+// stepNames lists the distinct step names of a batch: a flush reads only the steps it writes.
+func stepNames(batch []tasker.Transition) []string {
+	var names []string
+	for _, t := range batch {
+		if t.Entity == tasker.EntityStep && !slices.Contains(names, t.Step) {
+			names = append(names, t.Step)
+		}
+	}
+	return names
 }
 
 func newEntity(id int64, name string, state *string, maxSort *int32) *entity {
@@ -206,56 +322,7 @@ func newEntity(id int64, name string, state *string, maxSort *int32) *entity {
 	return e
 }
 
-func (st *taskState) scanSteps(br pgx.BatchResults) error {
-	rows, err := br.Query()
-	if err != nil {
-		return fmt.Errorf("read steps of task %d: %w", st.taskID, err)
-	}
-	var (
-		id                   int64
-		name                 string
-		attempts             int32
-		inProcess, processed bool
-		state                *string
-		maxSort              *int32
-	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &name, &attempts, &inProcess, &processed, &state, &maxSort}, func() error {
-		if _, dup := st.steps[name]; dup {
-			return fmt.Errorf("two steps are named %q (steps are looked up by name)", name)
-		}
-		e := newEntity(id, name, state, maxSort)
-		e.cols = stepColumns{attempts: attempts, inProcess: inProcess, processed: processed}
-		st.steps[name] = e
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read steps of task %d: %w", st.taskID, err)
-	}
-	return nil
-}
-
-// scanMirror reads the tasker_temporal_mirror row, when the table exists; found is false when
-// applied must be derived from transition metadata instead.
-func (st *taskState) scanMirror(br pgx.BatchResults) (bool, error) {
-	if !st.hasMirror {
-		return false, nil
-	}
-	var wf string
-	err := br.QueryRow().Scan(&wf, &st.applied)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read tasker_temporal_mirror row of task %d: %w", st.taskID, err)
-	}
-	if wf != st.workflowID && st.workflowID != "" {
-		return false, fmt.Errorf("task %d, workflow %q: mirrored by workflow %q: %w", st.taskID, st.workflowID, wf, ErrOtherWorkflow)
-	}
-	st.authoritative = true
-	return true, nil
-}
-
-func (st *taskState) derive(ctx context.Context, tx pgx.Tx) error {
+func (st *taskState) derive(ctx context.Context, tx querier) error {
 	if st.workflowID == "" { // an empty batch: report what the latest workflow applied
 		var err error
 		_, st.applied, err = latestMirrored(ctx, tx, st.taskID, false)
@@ -421,7 +488,8 @@ func (c *stepColumns) setResultsIfAny(results json.RawMessage) {
 	c.setResults, c.results = true, &s
 }
 
-func (p *plan) write(ctx context.Context, tx pgx.Tx, st *taskState) error {
+// write queues every write of the flush and COMMIT in one batch.
+func (p *plan) write(ctx context.Context, tx *pgx.Conn, st *taskState) error {
 	b := &pgx.Batch{}
 	if len(p.stepRows) > 0 {
 		ids := make([]int64, len(p.touchedSteps))
@@ -441,12 +509,15 @@ func (p *plan) write(ctx context.Context, tx pgx.Tx, st *taskState) error {
 	if st.complete {
 		b.Queue(`UPDATE tasker_tasks SET complete = true, updated_at = $2 WHERE task_id = $1`, st.taskID, p.last)
 	}
-	if st.hasMirror {
+	switch {
+	case st.mirrorRow:
+		b.Queue(`UPDATE tasker_temporal_mirror SET applied_seq = $2, updated_at = $3 WHERE task_id = $1`,
+			st.taskID, p.lastSeq, p.last)
+	case st.hasMirror:
 		b.Queue(`INSERT INTO tasker_temporal_mirror (task_id, workflow_id, applied_seq, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $4)
-			ON CONFLICT (task_id) DO UPDATE SET applied_seq = EXCLUDED.applied_seq, updated_at = EXCLUDED.updated_at`,
-			st.taskID, st.workflowID, p.lastSeq, p.last)
+			VALUES ($1, $2, $3, $4, $4)`, st.taskID, st.workflowID, p.lastSeq, p.last)
 	}
+	b.Queue("COMMIT")
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("write %d task and %d step transition rows: %w", len(p.taskRows), len(p.stepRows), err)
 	}

@@ -45,8 +45,10 @@ WITH steps AS (
            ws.last_attempted_at
     FROM tasker_workflow_steps ws
     JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-    LEFT JOIN tasker_workflow_step_transitions cur
-           ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+    LEFT JOIN LATERAL (
+        SELECT x.to_state FROM tasker_workflow_step_transitions x
+        WHERE x.workflow_step_id = ws.workflow_step_id AND x.most_recent LIMIT 1
+    ) cur ON true
     WHERE ws.task_id = input_task_id
       AND (step_ids IS NULL OR ws.workflow_step_id = ANY (step_ids))
 ),
@@ -57,8 +59,10 @@ parents AS (
                AS completed_parents
     FROM tasker_workflow_step_edges e
     JOIN steps s ON s.workflow_step_id = e.to_step_id
-    LEFT JOIN tasker_workflow_step_transitions pt
-           ON pt.workflow_step_id = e.from_step_id AND pt.most_recent
+    LEFT JOIN LATERAL (
+        SELECT x.to_state FROM tasker_workflow_step_transitions x
+        WHERE x.workflow_step_id = e.from_step_id AND x.most_recent LIMIT 1
+    ) pt ON true
     GROUP BY e.to_step_id
 ),
 evaluated AS (
