@@ -526,6 +526,12 @@ func (p *plan) write(ctx context.Context, tx *pgx.Conn, st *taskState) error {
 
 // queueInsert inserts rows with one statement; only each entity's last row is most_recent.
 func queueInsert(b *pgx.Batch, table, parent string, rows []row) {
+	if len(rows) == 1 { // the common small flush: no arrays to encode and unnest
+		r := rows[0]
+		b.Queue(`INSERT INTO `+table+` (to_state, from_state, metadata, sort_key, most_recent, `+parent+`, created_at, updated_at)
+			VALUES ($1, $2, $3::jsonb, $4, true, $5, $6, $6)`, r.to, r.from, r.metadata, r.sortKey, r.e.id, r.at)
+		return
+	}
 	n := len(rows)
 	to, from, meta := make([]string, n), make([]*string, n), make([]string, n)
 	sortKeys, recent, parents, ats := make([]int32, n), make([]bool, n), make([]int64, n), make([]time.Time, n)
@@ -541,7 +547,29 @@ func queueInsert(b *pgx.Batch, table, parent string, rows []row) {
 		ORDER BY r.ord`, to, from, meta, sortKeys, recent, parents, ats)
 }
 
+// stepColumnsSet is the SET list shared by both forms of the step columns update; v is the row of
+// new values.
+const stepColumnsSet = `attempts = v.attempts, in_process = v.in_process, processed = v.processed,
+	last_attempted_at = CASE WHEN v.set_last THEN v.last ELSE ws.last_attempted_at END,
+	processed_at = CASE WHEN v.set_processed_at THEN v.processed_at ELSE ws.processed_at END,
+	results = CASE WHEN v.set_results THEN v.results::jsonb ELSE ws.results END,
+	backoff_request_seconds = CASE WHEN v.set_backoff THEN v.backoff ELSE ws.backoff_request_seconds END,
+	updated_at = v.updated_at`
+
+const stepColumnsNames = `(id, attempts, in_process, processed, set_last, last, set_processed_at, processed_at,
+	set_results, results, set_backoff, backoff, updated_at)`
+
 func queueStepColumns(b *pgx.Batch, steps []*entity) {
+	if len(steps) == 1 {
+		e, c := steps[0], steps[0].cols
+		b.Queue(`UPDATE tasker_workflow_steps ws SET `+stepColumnsSet+`
+			FROM (VALUES ($1::bigint, $2::int, $3::bool, $4::bool, $5::bool, $6::timestamp, $7::bool, $8::timestamp,
+			              $9::bool, $10::text, $11::bool, $12::int, $13::timestamp)) AS v `+stepColumnsNames+`
+			WHERE ws.workflow_step_id = v.id`,
+			e.id, c.attempts, c.inProcess, c.processed, c.setLastAttempted, c.lastAttemptedAt, c.setProcessedAt, c.processedAt,
+			c.setResults, c.results, c.setBackoff, c.backoff, c.updatedAt)
+		return
+	}
 	n := len(steps)
 	ids, attempts := make([]int64, n), make([]int32, n)
 	inProcess, processed := make([]bool, n), make([]bool, n)
@@ -555,17 +583,10 @@ func queueStepColumns(b *pgx.Batch, steps []*entity) {
 		setResults[i], results[i], setBackoff[i], backoff[i] = c.setResults, c.results, c.setBackoff, c.backoff
 		updated[i] = c.updatedAt
 	}
-	b.Queue(`UPDATE tasker_workflow_steps ws SET
-		attempts = v.attempts, in_process = v.in_process, processed = v.processed,
-		last_attempted_at = CASE WHEN v.set_last THEN v.last ELSE ws.last_attempted_at END,
-		processed_at = CASE WHEN v.set_processed_at THEN v.processed_at ELSE ws.processed_at END,
-		results = CASE WHEN v.set_results THEN v.results::jsonb ELSE ws.results END,
-		backoff_request_seconds = CASE WHEN v.set_backoff THEN v.backoff ELSE ws.backoff_request_seconds END,
-		updated_at = v.updated_at
+	b.Queue(`UPDATE tasker_workflow_steps ws SET `+stepColumnsSet+`
 		FROM unnest($1::bigint[], $2::int[], $3::bool[], $4::bool[], $5::bool[], $6::timestamp[], $7::bool[],
 		            $8::timestamp[], $9::bool[], $10::text[], $11::bool[], $12::int[], $13::timestamp[])
-		     AS v(id, attempts, in_process, processed, set_last, last, set_processed_at, processed_at,
-		          set_results, results, set_backoff, backoff, updated_at)
+		     AS v `+stepColumnsNames+`
 		WHERE ws.workflow_step_id = v.id`,
 		ids, attempts, inProcess, processed, setLast, last, setProcessedAt, processedAt,
 		setResults, results, setBackoff, backoff, updated)

@@ -450,3 +450,37 @@ func TestConcurrentTasks(t *testing.T) {
 		assert.Equal(t, 100.0, ec.CompletionPercentage)
 	}
 }
+
+// A batch the database refuses half-way (here a CHECK constraint the test adds) leaves nothing
+// behind, and the connection goes back to the pool usable.
+func TestWriteTransitionsDatabaseErrorRollsBack(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t, ourSchema)
+	_, err := store.Pool().Exec(ctx, `ALTER TABLE tasker_workflow_step_transitions
+		ADD CONSTRAINT test_no_cancel CHECK (to_state <> 'cancelled')`)
+	require.NoError(t, err)
+	rec, err := store.CreateTask(ctx, diamond(), request("x"), "wf-db-error")
+	require.NoError(t, err)
+
+	e := newEmitter("wf-db-error").task(tasker.StateInProgress).step("a", tasker.StateInProgress, 1)
+	good := slices.Clone(e.list)
+	bad := e.step("a", tasker.StateCancelled, 1).list
+	for range 3 { // more attempts than the pool has idle connections
+		_, err = store.WriteTransitions(ctx, rec.TaskID, bad)
+		require.ErrorContains(t, err, "test_no_cancel")
+		assert.NotErrorIs(t, err, compat.ErrInvalidTransition)
+	}
+	checkInvariants(t, store.Pool(), rec.TaskID, nil)
+	var mirrored int64
+	require.NoError(t, store.Pool().QueryRow(ctx, "SELECT applied_seq FROM tasker_temporal_mirror WHERE task_id = $1", rec.TaskID).Scan(&mirrored))
+	assert.Zero(t, mirrored)
+
+	applied, err := store.WriteTransitions(ctx, rec.TaskID, good)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), applied)
+	checkInvariants(t, store.Pool(), rec.TaskID, good)
+	for _, c := range store.Pool().AcquireAllIdle(ctx) {
+		assert.Equal(t, byte('I'), c.Conn().PgConn().TxStatus(), "idle pool connections are outside any transaction")
+		c.Release()
+	}
+}
