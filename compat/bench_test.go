@@ -87,6 +87,26 @@ func BenchmarkWriteTransitions(b *testing.B) {
 	})
 }
 
+// BenchmarkWriteTransitionsRailsSchema is the same load on a Rails-created database without
+// tasker_temporal_mirror, where each flush derives the applied Seq from transition metadata.
+func BenchmarkWriteTransitionsRailsSchema(b *testing.B) {
+	ctx := context.Background()
+	store := newStore(b, railsSchema)
+	round := 0
+	for _, size := range []int{8, 52} {
+		b.Run(fmt.Sprintf("100_tasks_x_52_transitions/batch_%d", size), func(b *testing.B) {
+			runWrites(b, store, &round, func(taskID int64, ts []tasker.Transition) error {
+				for _, batch := range chunks(ts, size) {
+					if _, err := store.WriteTransitions(ctx, taskID, batch); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
 func runWrites(b *testing.B, store *compat.Store, round *int, write func(int64, []tasker.Transition) error) {
 	var total int
 	var elapsed time.Duration

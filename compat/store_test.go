@@ -260,6 +260,7 @@ func TestAdoptTask(t *testing.T) {
 			assert.Len(t, rows["a"], 3, "Rails rows of a untouched")
 			require.Len(t, rows["b"], 2, "b had no transition: the first lands at sort_key 0")
 			assert.Equal(t, int32(0), rows["b"][0].sortKey)
+			assert.Nil(t, rows["b"][0].from, "an entity's first transition has no from_state")
 			assert.Equal(t, []int32{10, 20}, []int32{rows[""][0].sortKey, rows[""][1].sortKey}, "task continues after Rails' sort_key 10")
 			assert.True(t, rows[""][1].mostRecent)
 			assert.False(t, rows[""][0].mostRecent)

@@ -353,7 +353,8 @@ func (st *taskState) unapplied(batch []tasker.Transition) ([]tasker.Transition, 
 // row is one transition row to insert.
 type row struct {
 	e        *entity
-	from, to string
+	from     *string // nil for an entity's first transition, as Statesman writes it
+	to       string
 	metadata string
 	sortKey  int32
 	at       time.Time
@@ -389,7 +390,11 @@ func (st *taskState) plan(todo []tasker.Transition) (*plan, error) {
 		if err != nil {
 			return nil, fmt.Errorf("task %d seq %d: encode metadata: %w", st.taskID, t.Seq, err)
 		}
-		r := row{e: e, from: e.state, to: t.To, metadata: meta, sortKey: e.maxSort + 10, at: t.At.UTC()}
+		r := row{e: e, to: t.To, metadata: meta, sortKey: e.maxSort + 10, at: t.At.UTC()}
+		if e.maxSort >= 0 {
+			from := e.state
+			r.from = &from
+		}
 		e.state, e.maxSort = t.To, r.sortKey
 		if t.Entity == tasker.EntityTask {
 			st.complete = st.complete || t.To == tasker.StateComplete
@@ -537,7 +542,7 @@ func queueInsert(b *pgx.Batch, table, parent string, rows []row) {
 	sortKeys, recent, parents, ats := make([]int32, n), make([]bool, n), make([]int64, n), make([]time.Time, n)
 	for i, r := range rows {
 		to[i], meta[i], sortKeys[i], parents[i], ats[i] = r.to, r.metadata, r.sortKey, r.e.id, r.at
-		from[i] = &rows[i].from
+		from[i] = r.from
 		recent[i] = r.e.last == i
 	}
 	b.Queue(`INSERT INTO `+table+` (to_state, from_state, metadata, sort_key, most_recent, `+parent+`, created_at, updated_at)
