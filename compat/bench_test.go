@@ -12,8 +12,6 @@ import (
 
 	tasker "github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/compat"
-	"github.com/tasker-systems/tasker-temporal/migrations"
-	"github.com/tasker-systems/tasker-temporal/testsuite"
 )
 
 const (
@@ -50,20 +48,8 @@ func benchWorkload(b *testing.B, store *compat.Store, round int) ([]int64, [][]t
 // transaction per transition (read the last sort_key, flip most_recent, insert, update the step).
 func BenchmarkWriteTransitions(b *testing.B) {
 	ctx := context.Background()
-	cfg, err := pgxpool.ParseConfig(testsuite.NewDatabase(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.MaxConns = 16
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer pool.Close()
-	if _, err := migrations.Ensure(ctx, pool, migrations.Options{}); err != nil {
-		b.Fatal(err)
-	}
-	store := compat.NewStore(pool)
+	store := benchStore(b, ourSchema)
+	pool := store.Pool()
 	round := 0
 	// Siblings under one parent, so the lead's report prints each batch size against Statesman's
 	// one transaction per transition (which cannot batch).
@@ -91,7 +77,7 @@ func BenchmarkWriteTransitions(b *testing.B) {
 // tasker_temporal_mirror, where each flush derives the applied Seq from transition metadata.
 func BenchmarkWriteTransitionsRailsSchema(b *testing.B) {
 	ctx := context.Background()
-	store := newStore(b, railsSchema)
+	store := benchStore(b, railsSchema)
 	round := 0
 	for _, size := range []int{8, 52} {
 		b.Run(fmt.Sprintf("100_tasks_x_52_transitions/batch_%d", size), func(b *testing.B) {
@@ -105,6 +91,18 @@ func BenchmarkWriteTransitionsRailsSchema(b *testing.B) {
 			})
 		})
 	}
+}
+
+// benchStore is a store of the given kind on a 16-connection pool.
+func benchStore(b *testing.B, kind string) *compat.Store {
+	cfg := newStore(b, kind).Pool().Config()
+	cfg.MaxConns = 16
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	return compat.NewStore(pool)
 }
 
 func runWrites(b *testing.B, store *compat.Store, round *int, write func(int64, []tasker.Transition) error) {
