@@ -9,9 +9,9 @@
 // (package migrations does), import Temporal, or read the clock: every timestamp it writes comes
 // from the request or the transition (the workflow's time).
 //
-// Writes are idempotent and ordered: each WriteTransitions call is one transaction that locks the
-// task row, skips transitions whose Seq is already applied, and records the highest applied Seq
-// in tasker_temporal_mirror in the same transaction, or, in a Rails database without that table,
-// derives it from the `workflow_id` and `seq` each transition row carries in its metadata. See
-// docs/compat.md.
+// Writes are idempotent and ordered: each WriteTransitions call is one transaction that takes a
+// per-task advisory lock, skips transitions whose Seq is already applied, and records the highest
+// applied Seq in tasker_temporal_mirror in the same transaction, or, in a Rails database without
+// that table, derives it from the `workflow_id` and `seq` each transition row carries in its
+// metadata. See docs/compat.md.
 package compat

@@ -39,7 +39,7 @@ func (s *Store) WriteTransitions(ctx context.Context, taskID int64, ts []tasker.
 	return applied, nil
 }
 
-// flush runs one flush in two round trips: BEGIN and the reads under the task row lock, then the
+// flush runs one flush in two round trips: BEGIN and the reads under the task's advisory lock, then the
 // writes and COMMIT (a third only when the applied Seq must be derived).
 func flush(ctx context.Context, conn *pgx.Conn, taskID int64, batch []tasker.Transition, hasMirror bool) (int64, error) {
 	st, err := loadTaskState(ctx, conn, taskID, batch, hasMirror)
@@ -169,7 +169,7 @@ type stepColumns struct {
 	updatedAt            time.Time
 }
 
-// taskState is what a flush reads under the task row lock.
+// taskState is what a flush reads under the task's advisory lock.
 type taskState struct {
 	taskID        int64
 	workflowID    string
