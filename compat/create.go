@@ -34,8 +34,9 @@ type TaskRecord struct {
 	AppliedSeq int64
 }
 
-// IdentityHash is the identity_hash of a task created for workflowID: the SHA-256 of the workflow
-// ID in hex, so a retried CreateTask finds the row the first attempt wrote.
+// IdentityHash is the identity_hash of a task created for workflowID: the SHA-256, in hex, of
+// "tasker-temporal:" and the workflow ID, so a retried CreateTask finds the row the first attempt
+// wrote (the prefix keeps it apart from hashes Tasker computes over request fields).
 func IdentityHash(workflowID string) string {
 	sum := sha256.Sum256([]byte("tasker-temporal:" + workflowID))
 	return hex.EncodeToString(sum[:])

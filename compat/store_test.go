@@ -351,3 +351,36 @@ func TestReadinessBackoff(t *testing.T) {
 	assert.Equal(t, int64(0), ec.ReadySteps)
 	assert.Equal(t, int64(1), ec.FailedSteps)
 }
+
+// On a Rails-created database the whole mirror path (Ensure, create, write, replay, adopt, read)
+// issues no DDL: nothing is created lazily.
+func TestRailsSchemaMirrorIssuesNoDDL(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t, railsSchema)
+	_, err := store.Pool().Exec(ctx, `
+		CREATE TABLE test_ddl_log (id serial PRIMARY KEY, tag text NOT NULL);
+		CREATE FUNCTION test_log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$
+		BEGIN INSERT INTO test_ddl_log (tag) VALUES (tg_tag); END $$;
+		CREATE EVENT TRIGGER test_log_ddl ON ddl_command_start EXECUTE FUNCTION test_log_ddl();`)
+	require.NoError(t, err)
+
+	out, err := migrations.Ensure(ctx, store.Pool(), migrations.Options{InstallFunctions: true})
+	require.NoError(t, err)
+	assert.True(t, out.RailsSchemaFound)
+	rec, err := store.CreateTask(ctx, diamond(), request("x"), "wf-no-ddl")
+	require.NoError(t, err)
+	ts := newEmitter("wf-no-ddl").task(tasker.StateInProgress).run("a", 1).run("b", 1).run("c", 1).run("d", 1).task(tasker.StateComplete).list
+	for range 2 {
+		_, err = store.WriteTransitions(ctx, rec.TaskID, ts)
+		require.NoError(t, err)
+	}
+	_, err = store.AdoptTask(ctx, rec.TaskID)
+	require.NoError(t, err)
+	_, err = store.ExecutionContext(ctx, rec.TaskID)
+	require.NoError(t, err)
+
+	var ddl int
+	require.NoError(t, store.Pool().QueryRow(ctx, "SELECT count(*) FROM test_ddl_log").Scan(&ddl))
+	assert.Zero(t, ddl)
+	checkInvariants(t, store.Pool(), rec.TaskID, ts)
+}
