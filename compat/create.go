@@ -56,14 +56,14 @@ type stepSpec struct {
 // CreateTask creates (or, on a retry with the same workflowID, finds) the task and its steps: the
 // catalog rows it needs, the task row, one step row per template step, the `provides` edges and an
 // initial `pending` transition (sort_key 0) for the task and each step. With req.TaskID set it
-// adopts that task instead (AdoptTask).
+// adopts that task instead (AdoptTask). Errors wrapping ErrInvalidRequest are permanent.
 func (s *Store) CreateTask(ctx context.Context, tmpl *template.Template, req tasker.TaskRequest, workflowID string) (TaskRecord, error) {
 	if req.TaskID != 0 {
 		return s.AdoptTask(ctx, req.TaskID)
 	}
 	specs, err := validateCreate(tmpl, req, workflowID)
 	if err != nil {
-		return TaskRecord{}, err
+		return TaskRecord{}, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	hash := IdentityHash(workflowID)
 	if rec, found, err := s.findByIdentity(ctx, hash); err != nil || found {

@@ -23,6 +23,12 @@ var (
 	ErrOtherWorkflow = errors.New("task is mirrored by another workflow")
 	// ErrSeqGap: a batch starts after the next expected Seq, so transitions would be lost.
 	ErrSeqGap = errors.New("transition sequence gap")
+	// ErrInvalidBatch: a transition of the batch is malformed (no workflow ID, Seq <= 0, unknown
+	// state, no time, invalid JSON, one Seq twice, two workflows in one batch).
+	ErrInvalidBatch = errors.New("invalid transition batch")
+	// ErrInvalidRequest: CreateTask got a request or template it cannot write (nil template, no
+	// workflow ID, no requested_at, no steps, invalid context JSON, bad step names or dependencies).
+	ErrInvalidRequest = errors.New("invalid task request")
 )
 
 // Store reads and writes the tasker_* schema through a pgx pool. It is safe for concurrent use.

@@ -169,6 +169,7 @@ func TestCreateTaskErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := store.CreateTask(ctx, tt.tmpl, tt.req, tt.wf)
 			assert.ErrorContains(t, err, tt.msg)
+			assert.ErrorIs(t, err, compat.ErrInvalidRequest)
 		})
 	}
 	var tasks int

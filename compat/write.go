@@ -15,12 +15,12 @@ import (
 
 // WriteTransitions applies transitions of one task in Seq order, in one transaction, skipping any
 // already applied; it returns the highest applied Seq. The batch lands whole or not at all.
-// Errors wrapping ErrTaskNotFound, ErrInvalidTransition, ErrOtherWorkflow or ErrSeqGap are
-// permanent; others (connection loss, ...) are worth retrying with the same batch.
+// Errors wrapping ErrInvalidBatch, ErrTaskNotFound, ErrInvalidTransition, ErrOtherWorkflow or
+// ErrSeqGap are permanent; others (connection loss, ...) are worth retrying with the same batch.
 func (s *Store) WriteTransitions(ctx context.Context, taskID int64, ts []tasker.Transition) (int64, error) {
 	batch, err := sortedBatch(ts)
 	if err != nil {
-		return 0, fmt.Errorf("write transitions of task %d: %w", taskID, err)
+		return 0, fmt.Errorf("write transitions of task %d: %w: %w", taskID, ErrInvalidBatch, err)
 	}
 	hasMirror, err := s.mirrorTable(ctx)
 	if err != nil {

@@ -353,24 +353,22 @@ func TestWriteTransitionsErrors(t *testing.T) {
 		{"unknown step", rec.TaskID, next(func(t *tasker.Transition) { t.Step = "zz" }), compat.ErrInvalidTransition, `step "zz" is not a step of the task`},
 		{"another workflow", rec.TaskID, next(func(t *tasker.Transition) { t.WorkflowID = "wf-other" }), compat.ErrOtherWorkflow, `mirrored by workflow "wf-err"`},
 		{"gap", rec.TaskID, next(func(t *tasker.Transition) { t.Seq = 5 }), compat.ErrSeqGap, "next seq is 2, batch continues at 5"},
-		{"seq zero", rec.TaskID, next(func(t *tasker.Transition) { t.Seq = 0 }), nil, "seq 0: seq must be positive"},
-		{"no workflow id", rec.TaskID, next(func(t *tasker.Transition) { t.WorkflowID = "" }), nil, "workflow_id is empty"},
-		{"bad entity", rec.TaskID, next(func(t *tasker.Transition) { t.Entity = "job" }), nil, `entity "job"`},
-		{"no step name", rec.TaskID, next(func(t *tasker.Transition) { t.Step = "" }), nil, "without a step name"},
-		{"bad state", rec.TaskID, next(func(t *tasker.Transition) { t.To = "done" }), nil, `to state "done" is not a Tasker state`},
-		{"no time", rec.TaskID, next(func(t *tasker.Transition) { t.At = time.Time{} }), nil, "at (the workflow time) is not set"},
-		{"bad results", rec.TaskID, next(func(t *tasker.Transition) { t.Results = json.RawMessage("{") }), nil, "results are not valid JSON"},
-		{"seq twice", rec.TaskID, append(next(func(*tasker.Transition) {}), next(func(*tasker.Transition) {})...), nil, "seq 2 appears twice"},
-		{"two workflows", rec.TaskID, append(next(func(*tasker.Transition) {}), next(func(t *tasker.Transition) { t.Seq, t.WorkflowID = 3, "wf-x" })...), nil, "one batch is one workflow's"},
+		{"seq zero", rec.TaskID, next(func(t *tasker.Transition) { t.Seq = 0 }), compat.ErrInvalidBatch, "seq 0: seq must be positive"},
+		{"no workflow id", rec.TaskID, next(func(t *tasker.Transition) { t.WorkflowID = "" }), compat.ErrInvalidBatch, "workflow_id is empty"},
+		{"bad entity", rec.TaskID, next(func(t *tasker.Transition) { t.Entity = "job" }), compat.ErrInvalidBatch, `entity "job"`},
+		{"no step name", rec.TaskID, next(func(t *tasker.Transition) { t.Step = "" }), compat.ErrInvalidBatch, "without a step name"},
+		{"bad state", rec.TaskID, next(func(t *tasker.Transition) { t.To = "done" }), compat.ErrInvalidBatch, `to state "done" is not a Tasker state`},
+		{"no time", rec.TaskID, next(func(t *tasker.Transition) { t.At = time.Time{} }), compat.ErrInvalidBatch, "at (the workflow time) is not set"},
+		{"bad results", rec.TaskID, next(func(t *tasker.Transition) { t.Results = json.RawMessage("{") }), compat.ErrInvalidBatch, "results are not valid JSON"},
+		{"seq twice", rec.TaskID, append(next(func(*tasker.Transition) {}), next(func(*tasker.Transition) {})...), compat.ErrInvalidBatch, "seq 2 appears twice"},
+		{"two workflows", rec.TaskID, append(next(func(*tasker.Transition) {}), next(func(t *tasker.Transition) { t.Seq, t.WorkflowID = 3, "wf-x" })...), compat.ErrInvalidBatch, "one batch is one workflow's"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := store.WriteTransitions(ctx, tt.taskID, tt.ts)
 			require.Error(t, err)
 			assert.ErrorContains(t, err, tt.msg)
-			if tt.is != nil {
-				assert.ErrorIs(t, err, tt.is)
-			}
+			assert.ErrorIs(t, err, tt.is)
 		})
 	}
 	checkInvariants(t, store.Pool(), rec.TaskID, started)
