@@ -52,7 +52,7 @@ type RetryDetails struct {
 func toApplicationError(err error) error {
 	var perm *PermanentError
 	if errors.As(err, &perm) {
-		return temporal.NewApplicationErrorWithOptions(err.Error(), tasker.ErrorTypePermanent,
+		return temporal.NewApplicationErrorWithOptions(perm.Err.Error(), tasker.ErrorTypePermanent,
 			temporal.ApplicationErrorOptions{NonRetryable: true, Cause: perm.Err})
 	}
 	var retry *RetryableError
@@ -62,7 +62,7 @@ func toApplicationError(err error) error {
 			opts.Details = []any{RetryDetails{RetryAfterSeconds: retry.RetryAfter.Seconds()}}
 			opts.NextRetryDelay = retry.RetryAfter
 		}
-		return temporal.NewApplicationErrorWithOptions(err.Error(), tasker.ErrorTypeRetryable, opts)
+		return temporal.NewApplicationErrorWithOptions(retry.Err.Error(), tasker.ErrorTypeRetryable, opts)
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {

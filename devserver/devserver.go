@@ -247,7 +247,7 @@ func serverConfig(opts Options, p portSet, sqlConf *config.SQL) *config.Config {
 				InitialFailoverVersion: 1,
 				RPCAddress:             p.frontendAddr(opts.IP),
 				HTTPAddress:            net.JoinHostPort(opts.IP, strconv.Itoa(p.frontendHTTP)),
-				ClusterID:              "tasker-dev",
+				ClusterID:              "3a7c2f0e-7a55-4b8e-9c1d-7461736b6572", // fixed: a --db-file keeps its cluster
 			},
 		},
 	}

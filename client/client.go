@@ -1,0 +1,307 @@
+// Package client is the Go API for services and operators: start a Tasker task, read its state,
+// wait for it, list tasks, cancel one, retry or resolve a step.
+//
+// It wraps a Temporal client. It owns request identity (the workflow ID derived from a request)
+// and the translation of workflow updates and queries into plain Go calls; it must not run
+// workflow or step logic itself.
+package client
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	sdkpb "go.temporal.io/api/sdk/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	sdkclient "go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/activities"
+	"github.com/tasker-systems/tasker-temporal/workflows"
+)
+
+// Options configure a Client.
+type Options struct {
+	// TaskQueue is the orchestration task queue; default tasker.OrchestrationTaskQueue.
+	TaskQueue string
+	// Templates, when set, lets StartTask refuse an unknown template or an invalid context before
+	// any workflow starts. Without it the workflow itself refuses them (and fails at once).
+	Templates activities.Templates
+	// Now is the clock for RequestedAt; nil = time.Now.
+	Now func() time.Time
+}
+
+// Client starts and manages Tasker tasks.
+type Client struct {
+	tc   sdkclient.Client
+	opts Options
+}
+
+// New wraps a connected Temporal client.
+func New(tc sdkclient.Client, opts Options) *Client {
+	if opts.TaskQueue == "" {
+		opts.TaskQueue = tasker.OrchestrationTaskQueue
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Client{tc: tc, opts: opts}
+}
+
+// Temporal returns the underlying Temporal client.
+func (c *Client) Temporal() sdkclient.Client { return c.tc }
+
+// StartOptions adjust one StartTask call.
+type StartOptions struct {
+	// WorkflowID overrides the ID derived from the request's identity.
+	WorkflowID string
+}
+
+// Task is a handle on a started task.
+type Task struct {
+	WorkflowID string
+	RunID      string
+	// Existing is true when an identical request had started this task and it has closed since.
+	Existing bool
+}
+
+// StartTask starts a task for req, or returns the task an identical request started (same
+// namespace, name, version, context, initiator, source system, reason and bypass steps, within the
+// same minute of requested_at: Tasker's identity hash).
+func (c *Client) StartTask(ctx context.Context, req tasker.TaskRequest, opts StartOptions) (Task, error) {
+	if req.RequestedAt.IsZero() {
+		req.RequestedAt = c.opts.Now().UTC()
+	}
+	if req.Context == nil {
+		req.Context = json.RawMessage("{}")
+	}
+	if c.opts.Templates != nil {
+		tmpl, err := activities.ResolveRequest(c.opts.Templates, req)
+		if err != nil {
+			return Task{}, plainError(err)
+		}
+		req.Version = tmpl.Version // pin "latest" at start
+	}
+	id := opts.WorkflowID
+	if id == "" {
+		var err error
+		if id, err = WorkflowID(req); err != nil {
+			return Task{}, err
+		}
+	}
+	run, err := c.tc.ExecuteWorkflow(ctx, sdkclient.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                c.opts.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            fmt.Sprintf("%s/%s", req.Namespace, req.Name),
+	}, tasker.WorkflowType, workflows.TaskInput{TaskRequest: req})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return Task{WorkflowID: id, RunID: started.RunId, Existing: true}, nil
+	}
+	if err != nil {
+		return Task{}, fmt.Errorf("start task %s/%s: %w", req.Namespace, req.Name, err)
+	}
+	return Task{WorkflowID: run.GetID(), RunID: run.GetRunID()}, nil
+}
+
+// WorkflowID derives a task's workflow ID from the identity of its request:
+// tasker/<namespace>/<name>/<sha256 of the identity fields, hex>.
+func WorkflowID(req tasker.TaskRequest) (string, error) {
+	ctxJSON, err := canonicalJSON(req.Context)
+	if err != nil {
+		return "", fmt.Errorf("task %s/%s: context is not JSON: %w", req.Namespace, req.Name, err)
+	}
+	identity := struct {
+		Namespace    string          `json:"namespace"`
+		Name         string          `json:"name"`
+		Version      string          `json:"version"`
+		Context      json.RawMessage `json:"context"`
+		Initiator    string          `json:"initiator"`
+		SourceSystem string          `json:"source_system"`
+		Reason       string          `json:"reason"`
+		BypassSteps  []string        `json:"bypass_steps"`
+		RequestedAt  string          `json:"requested_at"`
+	}{req.Namespace, req.Name, req.Version, ctxJSON, req.Initiator, req.SourceSystem, req.Reason, req.BypassSteps,
+		req.RequestedAt.UTC().Truncate(time.Minute).Format(time.RFC3339)}
+	b, err := json.Marshal(identity)
+	if err != nil {
+		return "", fmt.Errorf("task %s/%s: identity: %w", req.Namespace, req.Name, err)
+	}
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("tasker/%s/%s/%s", req.Namespace, req.Name, hex.EncodeToString(sum[:16])), nil
+}
+
+// canonicalJSON re-encodes JSON with sorted object keys, so equal contexts hash equally.
+func canonicalJSON(raw json.RawMessage) (json.RawMessage, error) {
+	if len(raw) == 0 {
+		return json.RawMessage("{}"), nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+// GetTask returns the task's current state: from the running workflow's dag query, or from its
+// result once closed.
+func (c *Client) GetTask(ctx context.Context, workflowID string) (tasker.TaskResult, error) {
+	desc, err := c.tc.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		return tasker.TaskResult{}, notFound(workflowID, err)
+	}
+	if desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return c.query(ctx, workflowID)
+	}
+	return c.WaitTask(ctx, workflowID)
+}
+
+func (c *Client) query(ctx context.Context, workflowID string) (tasker.TaskResult, error) {
+	val, err := c.tc.QueryWorkflow(ctx, workflowID, "", workflows.QueryDAG)
+	if err != nil {
+		return tasker.TaskResult{}, fmt.Errorf("task %s: query %s: %w", workflowID, workflows.QueryDAG, err)
+	}
+	var res tasker.TaskResult
+	if err := val.Get(&res); err != nil {
+		return res, fmt.Errorf("task %s: decode %s: %w", workflowID, workflows.QueryDAG, err)
+	}
+	return res, nil
+}
+
+// WaitTask waits for the task to close and returns its final state. A task that ended in error or
+// was cancelled returns its TaskResult and no error: the state says how it ended.
+func (c *Client) WaitTask(ctx context.Context, workflowID string) (tasker.TaskResult, error) {
+	var res tasker.TaskResult
+	err := c.tc.GetWorkflow(ctx, workflowID, "").Get(ctx, &res)
+	if err == nil {
+		return res, nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.HasDetails() && appErr.Details(&res) == nil && res.WorkflowID != "" {
+		return res, nil
+	}
+	return res, fmt.Errorf("task %s: %w", workflowID, notFound(workflowID, err))
+}
+
+// RetryStep moves an errored step back to pending with extraAttempts more attempts (at least 1).
+func (c *Client) RetryStep(ctx context.Context, workflowID, step string, extraAttempts int) error {
+	return c.update(ctx, workflowID, workflows.UpdateRetryStep, workflows.RetryStepRequest{Step: step, ExtraAttempts: extraAttempts})
+}
+
+// ResolveStep marks a pending or errored step resolved_manually with the given results.
+func (c *Client) ResolveStep(ctx context.Context, workflowID, step string, results json.RawMessage, reason string) error {
+	return c.update(ctx, workflowID, workflows.UpdateResolve, workflows.ResolveStepRequest{Step: step, Results: results, Reason: reason})
+}
+
+// CancelTask cancels the task: running steps are cancelled, open steps and the task move to
+// cancelled.
+func (c *Client) CancelTask(ctx context.Context, workflowID, reason string) error {
+	return c.update(ctx, workflowID, workflows.UpdateCancelTask, workflows.CancelTaskRequest{Reason: reason})
+}
+
+func (c *Client) update(ctx context.Context, workflowID, name string, arg any) error {
+	handle, err := c.tc.UpdateWorkflow(ctx, sdkclient.UpdateWorkflowOptions{
+		WorkflowID:   workflowID,
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return fmt.Errorf("task %s: %s: %w", workflowID, name, notFound(workflowID, plainError(err)))
+	}
+	if err := handle.Get(ctx, nil); err != nil {
+		return fmt.Errorf("task %s: %s: %w", workflowID, name, plainError(err))
+	}
+	return nil
+}
+
+// ListFilter narrows ListTasks. Empty fields match everything.
+type ListFilter struct {
+	Namespace string
+	Name      string
+	Status    string
+	// Query is a raw visibility query ANDed with the fields above.
+	Query string
+	Limit int
+}
+
+// TaskSummary is one row of ListTasks.
+type TaskSummary struct {
+	WorkflowID string    `json:"workflow_id"`
+	RunID      string    `json:"run_id"`
+	TaskID     int64     `json:"task_id,omitempty"`
+	Namespace  string    `json:"namespace"`
+	Name       string    `json:"name"`
+	Version    string    `json:"version"`
+	Status     string    `json:"status"`
+	Workflow   string    `json:"workflow_status"`
+	StartedAt  time.Time `json:"started_at"`
+}
+
+// ListTasks lists tasks through a visibility query on the Tasker search attributes, newest first.
+func (c *Client) ListTasks(ctx context.Context, f ListFilter) ([]TaskSummary, error) {
+	query := listQuery(f)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []TaskSummary
+	var token []byte
+	for len(out) < limit {
+		resp, err := c.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: query, PageSize: int32(min(limit-len(out), 1000)), NextPageToken: token,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list tasks (%s): %w", query, err)
+		}
+		for _, e := range resp.GetExecutions() {
+			out = append(out, summarize(e))
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			break
+		}
+	}
+	return out, nil
+}
+
+func plainError(err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return errors.New(appErr.Message())
+	}
+	return err
+}
+
+func notFound(workflowID string, err error) error {
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return fmt.Errorf("no task with workflow ID %q", workflowID)
+	}
+	return err
+}
+
+// Details returns the task's live DAG as the workflow shows it in the Temporal UI: a markdown
+// table of steps and a Mermaid flowchart.
+func (c *Client) Details(ctx context.Context, workflowID string) (string, error) {
+	val, err := c.tc.QueryWorkflow(ctx, workflowID, "", queryWorkflowMetadata)
+	if err != nil {
+		return "", fmt.Errorf("task %s: read details: %w", workflowID, notFound(workflowID, err))
+	}
+	var meta sdkpb.WorkflowMetadata
+	if err := val.Get(&meta); err != nil {
+		return "", fmt.Errorf("task %s: decode details: %w", workflowID, err)
+	}
+	return meta.GetCurrentDetails(), nil
+}
+
+// queryWorkflowMetadata is the SDK's built-in query for a workflow's metadata (current details).
+const queryWorkflowMetadata = "__temporal_workflow_metadata"

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tasker-systems/tasker-temporal"
+)
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// printResult prints a task's state: a table of steps, or with --json the TaskResult object.
+func (a *app) printResult(res tasker.TaskResult) error {
+	if a.jsonOut {
+		return printJSON(res)
+	}
+	fmt.Printf("task %s  %s/%s@%s  %s", res.WorkflowID, res.Namespace, res.Name, res.Version, res.Status)
+	if res.TaskID != 0 {
+		fmt.Printf("  (Rails task_id %d)", res.TaskID)
+	}
+	fmt.Println()
+	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STEP\tSTATUS\tATTEMPTS\tRESULTS")
+	for _, s := range res.Steps {
+		detail := compact(s.Results)
+		if s.LastError != "" && s.Status != tasker.StateComplete {
+			detail = "error: " + s.LastError
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\n", s.Name, s.Status, s.Attempts, s.MaxAttempts, truncate(detail, 100))
+	}
+	return tw.Flush()
+}
+
+func compact(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func truncate(s string, n int) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func (a *app) dagCmd() *cobra.Command {
+	var mermaid bool
+	cmd := &cobra.Command{
+		Use:   "dag WORKFLOW_ID",
+		Short: "Show a task's DAG: steps, states, dependencies (--mermaid for a diagram)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, closeFn, err := a.client(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			res, err := c.GetTask(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				return printJSON(res)
+			}
+			details, err := c.Details(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if mermaid {
+				if i := strings.Index(details, "```mermaid\n"); i >= 0 {
+					details = strings.TrimSuffix(details[i+len("```mermaid\n"):], "```\n")
+				}
+			}
+			fmt.Print(details)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&mermaid, "mermaid", false, "print only the Mermaid flowchart")
+	return cmd
+}

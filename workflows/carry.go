@@ -1,0 +1,92 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/activities"
+	"github.com/tasker-systems/tasker-temporal/dag"
+	"github.com/tasker-systems/tasker-temporal/template"
+)
+
+// Carry is the state a task takes across continue-as-new: the template, the DAG state, every
+// step's results and last error, and the transitions the recorder has not applied yet.
+type Carry struct {
+	Template  *template.Template         `json:"template"`
+	Settings  activities.Settings        `json:"settings"`
+	Record    bool                       `json:"record"`
+	Created   bool                       `json:"created"`
+	TaskID    int64                      `json:"task_id,omitempty"`
+	TaskState string                     `json:"task_state"`
+	Seq       int64                      `json:"seq"`
+	DAG       dag.Snapshot               `json:"dag"`
+	Results   map[string]json.RawMessage `json:"results,omitempty"`
+	Errors    map[string]string          `json:"errors,omitempty"`
+	Permanent []string                   `json:"permanent,omitempty"`
+	Unsent    []tasker.Transition        `json:"unsent,omitempty"`
+}
+
+// continueAsNewDue reports whether history has grown enough that the task should continue as
+// new once its running steps finish.
+func (w *walker) continueAsNewDue(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= w.settings.HistoryLimit
+}
+
+func (w *walker) continueAsNew(ctx workflow.Context) error {
+	w.flush(ctx) // best effort; whatever is left travels in the carry
+	c := &Carry{
+		Template: w.tmpl, Settings: w.settings, Record: w.record, Created: w.mirror.created,
+		TaskID: w.taskID, TaskState: w.task.String(), Seq: w.seq, DAG: w.run.Snapshot(),
+		Results: map[string]json.RawMessage{}, Errors: map[string]string{}, Unsent: w.unsent,
+	}
+	for i := range w.graph.Len() {
+		name := w.graph.Name(i)
+		if len(w.results[i]) > 0 {
+			c.Results[name] = w.results[i]
+		}
+		if w.lastErr[i] != "" {
+			c.Errors[name] = w.lastErr[i]
+		}
+		if w.permanent[i] {
+			c.Permanent = append(c.Permanent, name)
+		}
+	}
+	return workflow.NewContinueAsNewError(ctx, TaskWorkflow, TaskInput{TaskRequest: w.req, Carry: c})
+}
+
+// restore rebuilds the walker from a carry.
+func (w *walker) restore(c *Carry) error {
+	if c.Template == nil {
+		return temporal.NewNonRetryableApplicationError("continue-as-new carry without a template", activities.ErrorTypeInvalidRequest, nil)
+	}
+	var err error
+	w.tmpl, w.settings, w.record, w.taskID, w.seq = c.Template, c.Settings.WithDefaults(), c.Record, c.TaskID, c.Seq
+	w.mirror.created = c.Created
+	if w.task, err = dag.ParseState(c.TaskState); err != nil {
+		return fmt.Errorf("carry: task state: %w", err)
+	}
+	if w.graph, err = w.tmpl.Graph(); err != nil {
+		return fmt.Errorf("carry: template %s: %w", w.tmpl.Key(), err)
+	}
+	if w.run, err = dag.Restore(w.graph, c.DAG); err != nil {
+		return fmt.Errorf("carry: DAG of %s: %w", w.tmpl.Key(), err)
+	}
+	n := w.graph.Len()
+	w.results, w.lastErr, w.permanent = make([]json.RawMessage, n), make([]string, n), make([]bool, n)
+	for i := range n {
+		name := w.graph.Name(i)
+		w.results[i], w.lastErr[i] = c.Results[name], c.Errors[name]
+	}
+	for _, name := range c.Permanent {
+		if i, ok := w.graph.Index(name); ok {
+			w.permanent[i] = true
+		}
+	}
+	w.unsent = c.Unsent
+	return nil
+}

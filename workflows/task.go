@@ -1,0 +1,507 @@
+// Package workflows holds TaskerTask, the Temporal workflow that runs one Tasker task: it walks
+// the task's DAG with the dag resolver, runs each ready step as an activity named by its handler
+// callable, walks retries with the template's backoff, and emits every task and step transition
+// to the recorder.
+//
+// Everything here is workflow code: it uses only workflow.* APIs for time, concurrency and
+// randomness, and no I/O. Replay tests in this package guard every change against
+// non-determinism.
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/activities"
+	"github.com/tasker-systems/tasker-temporal/dag"
+	"github.com/tasker-systems/tasker-temporal/template"
+)
+
+// Names of the workflow's query and updates.
+const (
+	QueryDAG         = "dag"
+	UpdateRetryStep  = "retry_step"
+	UpdateResolve    = "resolve_step"
+	UpdateCancelTask = "cancel_task"
+)
+
+// Error types the workflow fails with.
+const (
+	ErrorTypeTaskFailed    = "TaskFailed"
+	ErrorTypeTaskCancelled = "TaskCancelled"
+)
+
+// TaskInput is the workflow's input: a TaskRequest (its JSON fields at the top level, so a client
+// in any language starts a task with a plain TaskRequest) and, after continue-as-new, the state
+// carried over.
+type TaskInput struct {
+	tasker.TaskRequest
+	Carry *Carry `json:"carry,omitempty"`
+}
+
+// TaskWorkflow runs one Tasker task to its end. It returns the final TaskResult; a task that ends
+// in error (after the hold) or is cancelled also returns an application error whose details hold
+// the TaskResult.
+func TaskWorkflow(ctx workflow.Context, in TaskInput) (tasker.TaskResult, error) {
+	w, err := newWalker(ctx, in)
+	if err != nil {
+		return tasker.TaskResult{}, err
+	}
+	if err := w.registerHandlers(ctx); err != nil {
+		return tasker.TaskResult{}, err
+	}
+	return w.walk(ctx)
+}
+
+// walker is the state of one run of the workflow.
+type walker struct {
+	req       tasker.TaskRequest
+	tmpl      *template.Template
+	graph     *dag.Graph
+	run       *dag.Run
+	settings  activities.Settings
+	task      dag.State // the task's own state
+	taskID    int64
+	record    bool
+	seq       int64
+	unsent    []tasker.Transition
+	results   []json.RawMessage
+	lastErr   []string
+	permanent []bool
+
+	inFlight    int
+	cancels     map[int]workflow.CancelFunc
+	completions []completion
+	cancelAsked string // reason, when cancel_task was called
+	changed     bool   // an update changed the DAG
+	mirror      mirrorState
+	readyBuf    []int
+}
+
+type completion struct {
+	step   int
+	result tasker.StepResult
+	err    error
+}
+
+func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
+	w := &walker{req: in.TaskRequest, cancels: map[int]workflow.CancelFunc{}}
+	if in.Carry != nil {
+		return w, w.restore(in.Carry)
+	}
+	resolved, err := resolveTemplate(ctx, in.TaskRequest)
+	if err != nil {
+		return nil, err
+	}
+	w.tmpl, w.record = resolved.Template, resolved.Record
+	w.settings = resolved.Settings.WithDefaults()
+	if w.graph, err = w.tmpl.Graph(); err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("template %s: %v", w.tmpl.Key(), err), activities.ErrorTypeInvalidRequest, err)
+	}
+	w.run = dag.NewRun(w.graph)
+	w.task = dag.Pending
+	w.taskID = in.TaskID
+	n := w.graph.Len()
+	w.results, w.lastErr, w.permanent = make([]json.RawMessage, n), make([]string, n), make([]bool, n)
+	return w, nil
+}
+
+func resolveTemplate(ctx workflow.Context, req tasker.TaskRequest) (activities.ResolvedTask, error) {
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
+	})
+	var resolved activities.ResolvedTask
+	if err := workflow.ExecuteLocalActivity(lctx, activities.ResolveTemplateName, req).Get(ctx, &resolved); err != nil {
+		return resolved, err
+	}
+	if resolved.Template == nil {
+		return resolved, temporal.NewNonRetryableApplicationError("resolve template: no template returned", activities.ErrorTypeTemplateNotFound, nil)
+	}
+	return resolved, nil
+}
+
+// walk is the main loop: start what is ready, record, wait for something to happen.
+func (w *walker) walk(ctx workflow.Context) (tasker.TaskResult, error) {
+	if w.task == dag.Pending {
+		w.upsertSearchAttributes(ctx)
+		w.moveTask(ctx, dag.InProgress, nil)
+		w.bypass(ctx)
+	}
+	for {
+		w.processCompletions(ctx)
+		if w.cancelAsked != "" {
+			return w.cancelTask(ctx)
+		}
+		draining := w.continueAsNewDue(ctx)
+		if !draining {
+			w.startReady(ctx)
+		}
+		w.updateTaskState(ctx)
+		w.showDetails(ctx)
+		w.flush(ctx)
+		if w.run.AllDone() && w.inFlight == 0 {
+			return w.finish(ctx)
+		}
+		if draining && w.inFlight == 0 {
+			return tasker.TaskResult{}, w.continueAsNew(ctx)
+		}
+		if w.task == dag.Error && w.inFlight == 0 {
+			if expired := w.holdForOperator(ctx); expired {
+				return w.fail(ctx)
+			}
+			continue
+		}
+		if err := w.waitForEvent(ctx); err != nil {
+			return tasker.TaskResult{}, err
+		}
+	}
+}
+
+// waitForEvent blocks until a step finishes, an update changes the DAG, a cancel is asked, a
+// retry's backoff ends, or an unrecorded transition is due for another try.
+func (w *walker) waitForEvent(ctx workflow.Context) error {
+	w.changed = false
+	wake, ok := w.nextWakeup(ctx)
+	cond := func() bool { return len(w.completions) > 0 || w.changed || w.cancelAsked != "" }
+	if !ok {
+		return workflow.Await(ctx, cond)
+	}
+	_, err := workflow.AwaitWithTimeout(ctx, wake.Sub(workflow.Now(ctx)), cond)
+	return err
+}
+
+func (w *walker) nextWakeup(ctx workflow.Context) (time.Time, bool) {
+	wake, ok := w.run.NextWakeupAfter(workflow.Now(ctx))
+	if ok && !wake.Before(farFuture) {
+		ok = false // only permanently failed steps wait: nothing to wake for
+	}
+	if t, due := w.mirror.retryAt(len(w.unsent) > 0); due && (!ok || t.Before(wake)) {
+		wake, ok = t, true
+	}
+	if ok && !wake.After(workflow.Now(ctx)) {
+		wake = workflow.Now(ctx).Add(time.Millisecond)
+	}
+	return wake, ok
+}
+
+// holdForOperator waits, with the task in error, for an update that lets it go on. It reports
+// whether the hold expired first.
+func (w *walker) holdForOperator(ctx workflow.Context) bool {
+	w.changed = false
+	deadline := workflow.Now(ctx).Add(w.settings.Hold)
+	for {
+		w.flush(ctx)
+		timeout := deadline.Sub(workflow.Now(ctx))
+		if t, due := w.mirror.retryAt(len(w.unsent) > 0); due {
+			timeout = min(timeout, max(t.Sub(workflow.Now(ctx)), time.Millisecond))
+		}
+		if timeout <= 0 {
+			return true
+		}
+		ok, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return w.changed || w.cancelAsked != "" })
+		if err != nil || ok {
+			return false
+		}
+		if !workflow.Now(ctx).Before(deadline) {
+			return true
+		}
+	}
+}
+
+// startReady starts every ready step, up to the in-flight cap.
+func (w *walker) startReady(ctx workflow.Context) {
+	free := w.settings.MaxInFlight - w.inFlight
+	if free <= 0 {
+		return
+	}
+	w.readyBuf = w.run.AppendReady(w.readyBuf[:0], workflow.Now(ctx))
+	for _, i := range w.readyBuf {
+		if free == 0 {
+			return
+		}
+		w.startStep(ctx, i)
+		free--
+	}
+}
+
+func (w *walker) startStep(ctx workflow.Context, i int) {
+	if w.run.State(i) == dag.Error {
+		w.moveStep(ctx, i, dag.Pending, stepChange{meta: map[string]any{"retry_attempt": w.run.Step(i).Attempts + 1}})
+	}
+	w.run.SetNextAttemptAt(i, time.Time{})
+	attempt := w.run.Step(i).Attempts + 1
+	w.moveStep(ctx, i, dag.InProgress, stepChange{meta: map[string]any{"attempt_number": attempt}, attempt: attempt})
+
+	step := &w.tmpl.Steps[i]
+	actx, cancel := workflow.WithCancel(ctx)
+	w.cancels[i] = cancel
+	actx = workflow.WithActivityOptions(actx, w.activityOptions(step))
+	req := w.stepRequest(ctx, i, attempt)
+	started := workflow.Now(ctx)
+	w.inFlight++
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		var res tasker.StepResult
+		err := workflow.ExecuteActivity(actx, step.Callable, req).Get(gctx, &res)
+		if err == nil {
+			if res.Metadata == nil {
+				res.Metadata = map[string]any{}
+			}
+			res.Metadata["execution_duration"] = workflow.Now(gctx).Sub(started).Seconds()
+		}
+		w.completions = append(w.completions, completion{step: i, result: res, err: err})
+	})
+}
+
+func (w *walker) activityOptions(step *template.Step) workflow.ActivityOptions {
+	timeout := step.Temporal.StartToClose
+	if timeout <= 0 {
+		timeout = step.Timeout
+	}
+	if timeout <= 0 {
+		timeout = w.settings.DefaultStartToClose
+	}
+	return workflow.ActivityOptions{
+		TaskQueue:           w.tmpl.StepTaskQueue(step),
+		StartToCloseTimeout: timeout,
+		HeartbeatTimeout:    step.Temporal.Heartbeat,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		Summary:             step.Name,
+	}
+}
+
+func (w *walker) stepRequest(ctx workflow.Context, i, attempt int) tasker.StepRequest {
+	info := workflow.GetInfo(ctx)
+	step := &w.tmpl.Steps[i]
+	deps := make(map[string]json.RawMessage, len(w.graph.Parents(i)))
+	for _, p := range w.graph.Parents(i) {
+		deps[w.graph.Name(p)] = w.results[p]
+	}
+	return tasker.StepRequest{
+		Task: tasker.TaskInfo{
+			ID: w.taskID, Namespace: w.tmpl.Namespace, Name: w.tmpl.Name, Version: w.tmpl.Version,
+			Context: w.req.Context, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
+		},
+		Step: tasker.StepInfo{
+			Name: step.Name, Attempt: attempt, MaxAttempts: w.run.Step(i).MaxAttempts, Initialization: step.Initialization,
+		},
+		DependencyResults: deps,
+	}
+}
+
+// processCompletions applies every finished attempt.
+func (w *walker) processCompletions(ctx workflow.Context) {
+	for len(w.completions) > 0 {
+		c := w.completions[0]
+		w.completions = w.completions[1:]
+		w.inFlight--
+		delete(w.cancels, c.step)
+		if w.run.State(c.step) != dag.InProgress {
+			continue // cancelled or resolved while running
+		}
+		if c.err == nil {
+			w.succeed(ctx, c)
+		} else {
+			w.failAttempt(ctx, c)
+		}
+	}
+}
+
+func (w *walker) succeed(ctx workflow.Context, c completion) {
+	w.results[c.step] = c.result.Results
+	w.lastErr[c.step] = ""
+	meta := map[string]any{"attempt_number": w.run.Step(c.step).Attempts}
+	for k, v := range c.result.Metadata {
+		meta[k] = v
+	}
+	w.moveStep(ctx, c.step, dag.Complete, stepChange{meta: meta, attempt: w.run.Step(c.step).Attempts, results: c.result.Results})
+}
+
+func (w *walker) failAttempt(ctx workflow.Context, c completion) {
+	f := classify(c.err)
+	i := c.step
+	attempt := w.run.Step(i).Attempts
+	w.lastErr[i] = f.message
+	if f.permanent {
+		w.permanent[i] = true
+	}
+	errResults, _ := json.Marshal(map[string]any{"error": f.message, "error_class": f.class, "backtrace": f.backtrace})
+	backoff := time.Duration(0)
+	if !w.exhausted(i, attempt) {
+		backoff = w.backoff(ctx, i, attempt, f.retryAfter)
+	}
+	w.moveStep(ctx, i, dag.Error, stepChange{
+		meta:    map[string]any{"attempt_number": attempt, "error": f.message, "error_class": f.class},
+		attempt: attempt, results: errResults, backoff: backoff,
+	})
+	if w.permanent[i] {
+		w.run.SetNextAttemptAt(i, farFuture)
+	} else if backoff > 0 {
+		w.run.SetNextAttemptAt(i, workflow.Now(ctx).Add(backoff))
+	}
+	if w.stepExhausted(i) && w.tmpl.Steps[i].Skippable {
+		w.moveStep(ctx, i, dag.ResolvedManually, stepChange{meta: map[string]any{"skipped": true, "reason": "skippable step out of attempts"}})
+	}
+}
+
+// farFuture holds back a step that failed permanently until an operator retries it.
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (w *walker) exhausted(i, attempt int) bool {
+	return w.permanent[i] || !w.tmpl.Steps[i].Retry.Retryable || attempt >= w.run.Step(i).MaxAttempts
+}
+
+// stepExhausted reports whether an errored step will not be retried without an operator.
+func (w *walker) stepExhausted(i int) bool {
+	return w.run.State(i) == dag.Error && (w.permanent[i] || w.run.Exhausted(i))
+}
+
+// backoff is the wait before the next attempt: the handler's retry_after when it gave one, else
+// the template's policy with ±10% jitter derived deterministically from the task, step and attempt.
+func (w *walker) backoff(ctx workflow.Context, i, attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return min(retryAfter, activities.MaxRetryAfter)
+	}
+	d := w.tmpl.Steps[i].BackoffPolicy().Delay(attempt)
+	if d <= 0 {
+		return 0
+	}
+	return jitter(d, workflow.GetInfo(ctx).WorkflowExecution.ID, w.graph.Name(i), attempt)
+}
+
+// updateTaskState moves the task between in_progress and error as its steps block or unblock it.
+func (w *walker) updateTaskState(ctx workflow.Context) {
+	blocked := w.inFlight == 0 && !w.run.AllDone() && !w.anyRunnable(ctx)
+	switch {
+	case blocked && w.task == dag.InProgress:
+		w.moveTask(ctx, dag.Error, map[string]any{"blocked_steps": w.blockedSteps()})
+	case !blocked && w.task == dag.Error:
+		w.moveTask(ctx, dag.Pending, map[string]any{"reason": "retry_requested"})
+		w.moveTask(ctx, dag.InProgress, nil)
+	}
+}
+
+// anyRunnable reports whether some step is ready now or will be after a backoff.
+func (w *walker) anyRunnable(ctx workflow.Context) bool {
+	if w.run.CountReady(workflow.Now(ctx)) > 0 {
+		return true
+	}
+	_, ok := w.run.NextWakeupAfter(workflow.Now(ctx))
+	if !ok {
+		return false
+	}
+	for i := range w.graph.Len() {
+		if w.run.State(i) == dag.Error && !w.stepExhausted(i) {
+			return true
+		}
+		if w.run.State(i) == dag.Pending && !w.run.Step(i).NextAttemptAt.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *walker) blockedSteps() []string {
+	var names []string
+	for i := range w.graph.Len() {
+		if w.stepExhausted(i) {
+			names = append(names, w.graph.Name(i))
+		}
+	}
+	return names
+}
+
+func (w *walker) finish(ctx workflow.Context) (tasker.TaskResult, error) {
+	w.moveTask(ctx, dag.Complete, nil)
+	w.showDetails(ctx)
+	w.flushAll(ctx)
+	return w.result(ctx), nil
+}
+
+func (w *walker) fail(ctx workflow.Context) (tasker.TaskResult, error) {
+	w.flushAll(ctx)
+	res := w.result(ctx)
+	return res, temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("task %s failed: steps out of attempts: %v (held %s for an operator)", w.tmpl.Key(), w.blockedSteps(), w.settings.Hold),
+		ErrorTypeTaskFailed, nil, res)
+}
+
+// cancelTask cancels running attempts, moves every open step and the task to cancelled.
+func (w *walker) cancelTask(ctx workflow.Context) (tasker.TaskResult, error) {
+	for _, i := range sortedKeys(w.cancels) {
+		w.cancels[i]()
+	}
+	meta := map[string]any{"reason": w.cancelAsked}
+	for i := range w.graph.Len() {
+		switch w.run.State(i) {
+		case dag.Error:
+			w.moveStep(ctx, i, dag.Pending, stepChange{meta: meta})
+			w.moveStep(ctx, i, dag.Cancelled, stepChange{meta: meta})
+		case dag.Pending, dag.InProgress:
+			w.moveStep(ctx, i, dag.Cancelled, stepChange{meta: meta})
+		}
+	}
+	if w.task == dag.Error {
+		w.moveTask(ctx, dag.Pending, meta)
+	}
+	w.moveTask(ctx, dag.Cancelled, meta)
+	w.showDetails(ctx)
+	w.flushAll(ctx)
+	res := w.result(ctx)
+	return res, temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("task %s cancelled: %s", w.tmpl.Key(), w.cancelAsked), ErrorTypeTaskCancelled, nil, res)
+}
+
+// bypass resolves the request's bypass_steps before anything runs: they never run.
+func (w *walker) bypass(ctx workflow.Context) {
+	for _, name := range w.req.BypassSteps {
+		i, ok := w.graph.Index(name)
+		if !ok || w.run.State(i) != dag.Pending {
+			continue
+		}
+		w.moveStep(ctx, i, dag.ResolvedManually, stepChange{meta: map[string]any{"bypassed": true}})
+	}
+}
+
+func (w *walker) result(ctx workflow.Context) tasker.TaskResult {
+	info := workflow.GetInfo(ctx)
+	res := tasker.TaskResult{
+		WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID, TaskID: w.taskID,
+		Namespace: w.tmpl.Namespace, Name: w.tmpl.Name, Version: w.tmpl.Version, Status: w.task.String(),
+		Steps: make([]tasker.StepStatus, w.graph.Len()),
+	}
+	for i := range w.graph.Len() {
+		st := w.run.Step(i)
+		s := tasker.StepStatus{
+			Name: w.graph.Name(i), Status: st.State.String(), Attempts: st.Attempts, MaxAttempts: st.MaxAttempts,
+			Results: w.results[i], ResultsSize: len(w.results[i]), LastError: w.lastErr[i],
+		}
+		if st.State == dag.Error && !w.stepExhausted(i) && !st.NextAttemptAt.IsZero() {
+			t := st.NextAttemptAt
+			s.NextAttemptAt = &t
+		}
+		res.Steps[i] = s
+	}
+	return res
+}
+
+func sortedKeys(m map[int]workflow.CancelFunc) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for a := 1; a < len(keys); a++ {
+		for b := a; b > 0 && keys[b] < keys[b-1]; b-- {
+			keys[b], keys[b-1] = keys[b-1], keys[b]
+		}
+	}
+	return keys
+}
+
+var errUnknownStep = errors.New("unknown step")
