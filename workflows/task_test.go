@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
-	sdktest "go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/temporal"
+	sdktest "go.temporal.io/sdk/testsuite"
 
 	"github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/activities"

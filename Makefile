@@ -1,0 +1,40 @@
+# Tasker on Temporal. The two commands: `make run` and `make test`.
+GO ?= go
+ONLY ?=
+FUZZTIME ?= 10s
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: run test unit fuzz lint bench deps build clean
+
+## run: the embedded Temporal server + Web UI + the worker with the example templates
+run:
+	$(GO) run ./cmd/worker
+
+## build: the worker, the CLI and the standalone dev server into bin/
+build:
+	$(GO) build -o bin/ ./cmd/worker ./cmd/tasker ./cmd/devserver
+
+## test: the whole suite (unit + integration on one embedded Temporal server and PostgreSQL) + a short fuzz run
+test: build
+	scripts/with-devserver.sh $(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) fuzz
+
+## fuzz: the template loader's fuzz target, briefly
+fuzz:
+	$(GO) test ./template -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime 3s
+
+## lint: go vet and staticcheck
+lint:
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## bench: every benchmark group (or ONLY=<group>), as BENCH lines; writes docs/benchmarks.md
+bench: build
+	scripts/with-devserver.sh $(GO) run ./internal/benchrun -only '$(ONLY)' -out docs/benchmarks.md
+
+## deps: what the tests need beyond Go (run by .ci/run; idempotent)
+deps:
+	@for s in scripts/deps/*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; bash "$$s" || exit 1; done
+
+clean:
+	rm -rf bin
