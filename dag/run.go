@@ -270,6 +270,13 @@ func (r *Run) AddAttempts(i int, n int) {
 	r.updateBits(i)
 }
 
+// StopRetries lowers step i's MaxAttempts to the attempts it has made, so that once in error it
+// is exhausted: a permanent error. AddAttempts (an operator's retry_step) raises it again.
+func (r *Run) StopRetries(i int) {
+	r.maxAtt[i] = r.attempts[i]
+	r.updateBits(i)
+}
+
 // readyAt is when candidate step i becomes ready: its explicit deadline when set; else, for an
 // error step, LastErrorAt + min(2^attempts, 30) s; else at once (the zero time).
 func (r *Run) readyAt(i int) time.Time {

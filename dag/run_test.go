@@ -255,3 +255,32 @@ func TestCountsAndAllDone(t *testing.T) {
 	require.Equal(t, 1, r2.Counts().Of(Complete))
 	require.Equal(t, 1, r2.Counts().Of(ResolvedManually))
 }
+
+func TestStopRetriesExhaustsAnErroredStepUntilMoreAttempts(t *testing.T) {
+	g, err := New([]StepSpec{{Name: "a", MaxAttempts: 3, Retryable: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRun(g)
+	now := time.Unix(1_700_000_000, 0)
+	if err := r.Transition(0, InProgress, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Transition(0, Error, now); err != nil {
+		t.Fatal(err)
+	}
+	r.StopRetries(0)
+	if !r.Exhausted(0) {
+		t.Fatal("a step stopped after 1 of 3 attempts must be exhausted")
+	}
+	if got := r.AppendReady(nil, now.Add(time.Hour)); len(got) != 0 {
+		t.Fatalf("an exhausted step is never ready, got %v", got)
+	}
+	if _, ok := r.NextWakeupAfter(now); ok {
+		t.Fatal("nothing to wake for")
+	}
+	r.AddAttempts(0, 1)
+	if r.Exhausted(0) || r.Step(0).MaxAttempts != 2 {
+		t.Fatalf("AddAttempts re-opens the step: exhausted=%v max=%d", r.Exhausted(0), r.Step(0).MaxAttempts)
+	}
+}

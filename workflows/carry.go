@@ -26,7 +26,6 @@ type Carry struct {
 	DAG       dag.Snapshot               `json:"dag"`
 	Results   map[string]json.RawMessage `json:"results,omitempty"`
 	Errors    map[string]string          `json:"errors,omitempty"`
-	Permanent []string                   `json:"permanent,omitempty"`
 	Unsent    []tasker.Transition        `json:"unsent,omitempty"`
 }
 
@@ -52,9 +51,6 @@ func (w *walker) continueAsNew(ctx workflow.Context) error {
 		if w.lastErr[i] != "" {
 			c.Errors[name] = w.lastErr[i]
 		}
-		if w.permanent[i] {
-			c.Permanent = append(c.Permanent, name)
-		}
 	}
 	return workflow.NewContinueAsNewError(ctx, TaskWorkflow, TaskInput{TaskRequest: w.req, Carry: c})
 }
@@ -77,15 +73,10 @@ func (w *walker) restore(c *Carry) error {
 		return fmt.Errorf("carry: DAG of %s: %w", w.tmpl.Key(), err)
 	}
 	n := w.graph.Len()
-	w.results, w.lastErr, w.permanent = make([]json.RawMessage, n), make([]string, n), make([]bool, n)
+	w.results, w.lastErr = make([]json.RawMessage, n), make([]string, n)
 	for i := range n {
 		name := w.graph.Name(i)
 		w.results[i], w.lastErr[i] = c.Results[name], c.Errors[name]
-	}
-	for _, name := range c.Permanent {
-		if i, ok := w.graph.Index(name); ok {
-			w.permanent[i] = true
-		}
 	}
 	w.unsent = c.Unsent
 	return nil

@@ -104,7 +104,6 @@ func (w *walker) retryStep(ctx workflow.Context, req RetryStepRequest) error {
 	if need := st.Attempts + extra - st.MaxAttempts; need > 0 {
 		w.run.AddAttempts(i, need)
 	}
-	w.permanent[i] = false
 	w.moveStep(ctx, i, dag.Pending, stepChange{meta: map[string]any{"retry_requested_by": "operator", "extra_attempts": extra}})
 	w.run.SetNextAttemptAt(i, time.Time{})
 	w.changed = true

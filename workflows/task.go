@@ -108,7 +108,7 @@ func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
 	w.task = dag.Pending
 	w.taskID = in.TaskID
 	n := w.graph.Len()
-	w.results, w.lastErr, w.permanent = make([]json.RawMessage, n), make([]string, n), make([]bool, n)
+	w.results, w.lastErr = make([]json.RawMessage, n), make([]string, n)
 	return w, nil
 }
 
@@ -179,9 +179,6 @@ func (w *walker) waitForEvent(ctx workflow.Context) error {
 
 func (w *walker) nextWakeup(ctx workflow.Context) (time.Time, bool) {
 	wake, ok := w.run.NextWakeupAfter(workflow.Now(ctx))
-	if ok && !wake.Before(farFuture) {
-		ok = false // only permanently failed steps wait: nothing to wake for
-	}
 	if t, due := w.mirror.retryAt(len(w.unsent) > 0); due && (!ok || t.Before(wake)) {
 		wake, ok = t, true
 	}
@@ -328,38 +325,29 @@ func (w *walker) failAttempt(ctx workflow.Context, c completion) {
 	i := c.step
 	attempt := w.run.Step(i).Attempts
 	w.lastErr[i] = f.message
-	if f.permanent {
-		w.permanent[i] = true
-	}
 	errResults, _ := json.Marshal(map[string]any{"error": f.message, "error_class": f.class, "backtrace": f.backtrace})
+	meta := map[string]any{"attempt_number": attempt, "error": f.message, "error_class": f.class}
 	backoff := time.Duration(0)
-	if !w.exhausted(i, attempt) {
+	switch {
+	case f.permanent:
+		meta["permanent"] = true
+	case w.canRetry(i, attempt):
 		backoff = w.backoff(ctx, i, attempt, f.retryAfter)
 	}
-	w.moveStep(ctx, i, dag.Error, stepChange{
-		meta:    map[string]any{"attempt_number": attempt, "error": f.message, "error_class": f.class},
-		attempt: attempt, results: errResults, backoff: backoff,
-	})
-	if w.permanent[i] {
-		w.run.SetNextAttemptAt(i, farFuture)
+	w.moveStep(ctx, i, dag.Error, stepChange{meta: meta, attempt: attempt, results: errResults, backoff: backoff})
+	if f.permanent {
+		w.run.StopRetries(i)
 	} else if backoff > 0 {
 		w.run.SetNextAttemptAt(i, workflow.Now(ctx).Add(backoff))
 	}
-	if w.stepExhausted(i) && w.tmpl.Steps[i].Skippable {
+	if w.run.Exhausted(i) && w.tmpl.Steps[i].Skippable {
 		w.moveStep(ctx, i, dag.ResolvedManually, stepChange{meta: map[string]any{"skipped": true, "reason": "skippable step out of attempts"}})
 	}
 }
 
-// farFuture holds back a step that failed permanently until an operator retries it.
-var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-
-func (w *walker) exhausted(i, attempt int) bool {
-	return w.permanent[i] || !w.tmpl.Steps[i].Retry.Retryable || attempt >= w.run.Step(i).MaxAttempts
-}
-
-// stepExhausted reports whether an errored step will not be retried without an operator.
-func (w *walker) stepExhausted(i int) bool {
-	return w.run.State(i) == dag.Error && (w.permanent[i] || w.run.Exhausted(i))
+// canRetry reports whether a step that failed attempt number attempt has another attempt.
+func (w *walker) canRetry(i, attempt int) bool {
+	return w.tmpl.Steps[i].Retry.Retryable && attempt < w.run.Step(i).MaxAttempts
 }
 
 // backoff is the wait before the next attempt: the handler's retry_after when it gave one, else
@@ -389,28 +377,18 @@ func (w *walker) updateTaskState(ctx workflow.Context) {
 
 // anyRunnable reports whether some step is ready now or will be after a backoff.
 func (w *walker) anyRunnable(ctx workflow.Context) bool {
-	if w.run.CountReady(workflow.Now(ctx)) > 0 {
+	now := workflow.Now(ctx)
+	if w.run.CountReady(now) > 0 {
 		return true
 	}
-	_, ok := w.run.NextWakeupAfter(workflow.Now(ctx))
-	if !ok {
-		return false
-	}
-	for i := range w.graph.Len() {
-		if w.run.State(i) == dag.Error && !w.stepExhausted(i) {
-			return true
-		}
-		if w.run.State(i) == dag.Pending && !w.run.Step(i).NextAttemptAt.IsZero() {
-			return true
-		}
-	}
-	return false
+	_, ok := w.run.NextWakeupAfter(now)
+	return ok
 }
 
 func (w *walker) blockedSteps() []string {
 	var names []string
 	for i := range w.graph.Len() {
-		if w.stepExhausted(i) {
+		if w.run.Exhausted(i) {
 			names = append(names, w.graph.Name(i))
 		}
 	}
@@ -482,7 +460,7 @@ func (w *walker) result(ctx workflow.Context) tasker.TaskResult {
 			Name: w.graph.Name(i), Status: st.State.String(), Attempts: st.Attempts, MaxAttempts: st.MaxAttempts,
 			Results: w.results[i], ResultsSize: len(w.results[i]), LastError: w.lastErr[i],
 		}
-		if st.State == dag.Error && !w.stepExhausted(i) && !st.NextAttemptAt.IsZero() {
+		if st.State == dag.Error && !w.run.Exhausted(i) && !st.NextAttemptAt.IsZero() {
 			t := st.NextAttemptAt
 			s.NextAttemptAt = &t
 		}
