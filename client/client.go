@@ -68,7 +68,7 @@ type StartOptions struct {
 type Task struct {
 	WorkflowID string
 	RunID      string
-	// Existing is true when an identical request had started this task and it has closed since.
+	// Existing is true when an identical request (or the same WorkflowID) had started this task.
 	Existing bool
 }
 
@@ -100,7 +100,9 @@ func (c *Client) StartTask(ctx context.Context, req tasker.TaskRequest, opts Sta
 		ID:                       id,
 		TaskQueue:                c.opts.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		// An identical request that already started a task (running or closed) returns it.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		StaticSummary:            fmt.Sprintf("%s/%s", req.Namespace, req.Name),
 	}, tasker.WorkflowType, workflows.TaskInput{TaskRequest: req})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted

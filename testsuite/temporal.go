@@ -58,8 +58,12 @@ func StartDevServer(ctx context.Context) (string, func(), error) {
 		_ = os.RemoveAll(dir)
 		return "", nil, fmt.Errorf("build %s: %v\n%s", devServerPackage, err, out)
 	}
+	logFile, err := os.Create(filepath.Join(dir, "devserver.log"))
+	if err != nil {
+		return "", nil, err
+	}
 	cmd := exec.Command(bin, "--port", "-1", "--no-ui", "--log-format", "json")
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -81,8 +85,9 @@ func StartDevServer(ctx context.Context) (string, func(), error) {
 	}
 	addr, err := readAddress(stdout, 60*time.Second)
 	if err != nil {
+		logs, _ := os.ReadFile(logFile.Name())
 		stop()
-		return "", nil, err
+		return "", nil, fmt.Errorf("%w; its log:\n%s", err, logs)
 	}
 	return addr, stop, nil
 }

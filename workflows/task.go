@@ -136,6 +136,9 @@ func (w *walker) walk(ctx workflow.Context) (tasker.TaskResult, error) {
 	}
 	for {
 		w.processCompletions(ctx)
+		if ctx.Err() != nil && w.cancelAsked == "" {
+			w.cancelAsked = "cancel requested through Temporal"
+		}
 		if w.cancelAsked != "" {
 			return w.cancelTask(ctx)
 		}
@@ -158,7 +161,7 @@ func (w *walker) walk(ctx workflow.Context) (tasker.TaskResult, error) {
 			}
 			continue
 		}
-		if err := w.waitForEvent(ctx); err != nil {
+		if err := w.waitForEvent(ctx); err != nil && !temporal.IsCanceledError(err) {
 			return tasker.TaskResult{}, err
 		}
 	}
@@ -203,7 +206,7 @@ func (w *walker) holdForOperator(ctx workflow.Context) bool {
 			return true
 		}
 		ok, err := workflow.AwaitWithTimeout(ctx, timeout, func() bool { return w.changed || w.cancelAsked != "" })
-		if err != nil || ok {
+		if err != nil || ok || ctx.Err() != nil {
 			return false
 		}
 		if !workflow.Now(ctx).Before(deadline) {
@@ -270,6 +273,9 @@ func (w *walker) activityOptions(step *template.Step) workflow.ActivityOptions {
 		HeartbeatTimeout:    step.Temporal.Heartbeat,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
 		Summary:             step.Name,
+		// A step that heartbeats learns of a cancel; wait for it to stop. One that does not
+		// cannot be stopped: its result is dropped.
+		WaitForCancellation: step.Temporal.Heartbeat > 0,
 	}
 }
 
@@ -410,11 +416,26 @@ func (w *walker) fail(ctx workflow.Context) (tasker.TaskResult, error) {
 		ErrorTypeTaskFailed, nil, res)
 }
 
-// cancelTask cancels running attempts, moves every open step and the task to cancelled.
-func (w *walker) cancelTask(ctx workflow.Context) (tasker.TaskResult, error) {
+// cancelGrace bounds how long a cancelled task waits for its running steps to acknowledge.
+const cancelGrace = time.Minute
+
+// cancelTask cancels running attempts (waiting, up to cancelGrace, for those that heartbeat to
+// stop), moves every open step and the task to cancelled. A cancel requested through Temporal
+// (the UI's Cancel button) closes the workflow as cancelled; cancel_task closes it as failed with
+// type TaskCancelled. Either way the TaskResult says cancelled.
+func (w *walker) cancelTask(parent workflow.Context) (tasker.TaskResult, error) {
+	throughTemporal := parent.Err() != nil
+	ctx, _ := workflow.NewDisconnectedContext(parent)
 	for _, i := range sortedKeys(w.cancels) {
 		w.cancels[i]()
 	}
+	_, _ = workflow.AwaitWithTimeout(ctx, cancelGrace, func() bool { return len(w.completions) >= w.inFlight })
+	for _, c := range w.completions {
+		if c.err == nil && w.run.State(c.step) == dag.InProgress {
+			w.succeed(ctx, c) // finished before the cancel reached it
+		}
+	}
+	w.completions, w.inFlight = nil, 0
 	meta := map[string]any{"reason": w.cancelAsked}
 	for i := range w.graph.Len() {
 		switch w.run.State(i) {
@@ -432,6 +453,9 @@ func (w *walker) cancelTask(ctx workflow.Context) (tasker.TaskResult, error) {
 	w.showDetails(ctx)
 	w.flushAll(ctx)
 	res := w.result(ctx)
+	if throughTemporal {
+		return res, temporal.NewCanceledError(res)
+	}
 	return res, temporal.NewNonRetryableApplicationError(
 		fmt.Sprintf("task %s cancelled: %s", w.tmpl.Key(), w.cancelAsked), ErrorTypeTaskCancelled, nil, res)
 }

@@ -2,6 +2,8 @@ package workflows_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	sdktest "go.temporal.io/sdk/testsuite"
 
@@ -78,6 +81,7 @@ func mustParse(t *testing.T, yaml string) *template.Template {
 func newHarness(t *testing.T, tmpl *template.Template, settings activities.Settings, handlers map[string]any) *harness {
 	t.Helper()
 	var suite sdktest.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()
 	reg := template.NewRegistry()
 	require.NoError(t, reg.Add(tmpl))

@@ -1,0 +1,29 @@
+package workflows_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/workflows"
+)
+
+// TestReplayRecordedHistories replays histories recorded from real runs (go test ./workflows
+// -run TestExamplesEndToEnd -update-histories) against the current workflow code: a change that
+// breaks determinism for tasks already running fails here.
+func TestReplayRecordedHistories(t *testing.T) {
+	files, err := filepath.Glob("testdata/histories/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no recorded histories")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			r := worker.NewWorkflowReplayer()
+			r.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: tasker.WorkflowType})
+			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
+		})
+	}
+}
