@@ -103,7 +103,7 @@ func (c *Client) StartTask(ctx context.Context, req tasker.TaskRequest, opts Sta
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// An identical request that already started a task (running or closed) returns it.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		StaticSummary:            fmt.Sprintf("%s/%s", req.Namespace, req.Name),
+		StaticSummary:                            fmt.Sprintf("%s/%s", req.Namespace, req.Name),
 	}, tasker.WorkflowType, workflows.TaskInput{TaskRequest: req})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

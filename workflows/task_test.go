@@ -2,11 +2,11 @@ package workflows_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
