@@ -1,0 +1,185 @@
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/client"
+	"github.com/tasker-systems/tasker-temporal/compat"
+	"github.com/tasker-systems/tasker-temporal/migrations"
+	"github.com/tasker-systems/tasker-temporal/template"
+	"github.com/tasker-systems/tasker-temporal/testsuite"
+	"github.com/tasker-systems/tasker-temporal/testsuite/tasktest"
+)
+
+// mirrorDB is a migrated throwaway database with the execution-context function installed; dbURL
+// may route through a proxy.
+func mirrorDB(t *testing.T, dbURL string) *compat.Store {
+	t.Helper()
+	ctx := context.Background()
+	store, err := compat.Open(ctx, dbURL)
+	require.NoError(t, err)
+	t.Cleanup(store.Close)
+	_, err = migrations.Ensure(ctx, store.Pool(), migrations.Options{InstallFunctions: true})
+	require.NoError(t, err)
+	return store
+}
+
+// checkRails asserts TASKER-REFERENCE §4 on a finished task: one most_recent transition per entity,
+// sort keys 0, 10, 20… and the step columns.
+func checkRails(t *testing.T, pool *pgxpool.Pool, res tasker.TaskResult) {
+	t.Helper()
+	ctx := context.Background()
+	var badTask, badSteps int
+	require.NoError(t, pool.QueryRow(ctx, `
+		SELECT count(*) FROM (SELECT task_id FROM tasker_task_transitions WHERE task_id = $1
+		GROUP BY task_id HAVING count(*) FILTER (WHERE most_recent) <> 1
+		   OR min(sort_key) <> 0 OR max(sort_key) <> (count(*) - 1) * 10 OR count(DISTINCT sort_key) <> count(*)
+		   OR bool_or(sort_key % 10 <> 0)) x`,
+		res.TaskID).Scan(&badTask))
+	require.NoError(t, pool.QueryRow(ctx, `
+		SELECT count(*) FROM (SELECT t.workflow_step_id FROM tasker_workflow_step_transitions t
+		JOIN tasker_workflow_steps s USING (workflow_step_id) WHERE s.task_id = $1
+		GROUP BY t.workflow_step_id HAVING count(*) FILTER (WHERE most_recent) <> 1
+		   OR min(sort_key) <> 0 OR max(sort_key) <> (count(*) - 1) * 10 OR count(DISTINCT sort_key) <> count(*)
+		   OR bool_or(sort_key % 10 <> 0)) x`,
+		res.TaskID).Scan(&badSteps))
+	assert.Zero(t, badTask, "task transitions: one most_recent, sort keys 0, 10, 20…")
+	assert.Zero(t, badSteps, "step transitions: one most_recent, sort keys 0, 10, 20…")
+
+	rows, err := pool.Query(ctx, `
+		SELECT ns.name, ws.attempts, ws.processed, ws.results,
+		       (SELECT to_state FROM tasker_workflow_step_transitions t WHERE t.workflow_step_id = ws.workflow_step_id AND most_recent)
+		FROM tasker_workflow_steps ws JOIN tasker_named_steps ns USING (named_step_id) WHERE ws.task_id = $1`, res.TaskID)
+	require.NoError(t, err)
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var name, state string
+		var attempts *int
+		var processed bool
+		var results []byte
+		require.NoError(t, rows.Scan(&name, &attempts, &processed, &results, &state))
+		want, ok := res.Step(name)
+		require.True(t, ok, name)
+		seen++
+		assert.Equal(t, want.Status, state, name)
+		require.NotNil(t, attempts, name)
+		assert.Equal(t, want.Attempts, *attempts, name)
+		if want.Status == tasker.StateComplete {
+			assert.True(t, processed, name)
+			assert.JSONEq(t, string(want.Results), string(results), name)
+		}
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, len(res.Steps), seen)
+}
+
+func TestMirrorLandsEveryTransitionInTheRailsSchema(t *testing.T) {
+	store := mirrorDB(t, testsuite.NewDatabase(t))
+	env := newExampleEnv(t, tasktest.EnvOptions{Mirror: compat.Mirror{Store: store}})
+	ctx := context.Background()
+
+	res := env.Run(t, tasker.TaskRequest{Namespace: "examples", Name: "flaky"})
+	require.Equal(t, tasker.StateComplete, res.Status)
+	require.NotZero(t, res.TaskID, "the workflow knows its Rails task_id")
+	checkRails(t, store.Pool(), res)
+	ec, err := store.ExecutionContext(ctx, res.TaskID)
+	require.NoError(t, err)
+	assert.Equal(t, compat.StatusAllComplete, ec.ExecutionStatus)
+	assert.InDelta(t, 100, ec.CompletionPercentage, 0.001)
+	var complete bool
+	require.NoError(t, store.Pool().QueryRow(ctx, `SELECT complete FROM tasker_tasks WHERE task_id = $1`, res.TaskID).Scan(&complete))
+	assert.True(t, complete)
+}
+
+func TestMirrorShowsAFailedTaskBlockedThenResolved(t *testing.T) {
+	tmpl, err := template.Parse([]byte(`
+name: failing
+namespace_name: examples
+version: 1.0.0
+steps:
+  - name: charge
+    handler: {callable: Examples::FlakyApi, initialization: {succeed_on_attempt: 99}}
+    retry: {max_attempts: 2, backoff: none}
+  - name: notify
+    handler: {callable: Examples::Echo}
+    dependencies: [charge]
+`), "failing.yaml", "")
+	require.NoError(t, err)
+	store := mirrorDB(t, testsuite.NewDatabase(t))
+	env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{tmpl}, Handlers: exampleHandlers(t), Mirror: compat.Mirror{Store: store}})
+	ctx := context.Background()
+	task, err := env.Client.StartTask(ctx, tasker.TaskRequest{Namespace: "examples", Name: "failing"}, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "failing")})
+	require.NoError(t, err)
+	res := waitFor(t, env, task.WorkflowID, func(r tasker.TaskResult) bool { return r.Status == tasker.StateError && r.TaskID != 0 })
+
+	var ec compat.ExecutionContext
+	require.Eventually(t, func() bool {
+		ec, err = store.ExecutionContext(ctx, res.TaskID)
+		return err == nil && ec.Status == tasker.StateError
+	}, 10*time.Second, 50*time.Millisecond, "the mirror catches up with the error")
+	assert.Equal(t, compat.StatusBlockedByFailures, ec.ExecutionStatus)
+	var attempts, limit int
+	require.NoError(t, store.Pool().QueryRow(ctx, `SELECT ws.attempts, ws.retry_limit FROM tasker_workflow_steps ws
+		JOIN tasker_named_steps ns USING (named_step_id) WHERE ws.task_id = $1 AND ns.name = 'charge'`, res.TaskID).Scan(&attempts, &limit))
+	assert.Equal(t, 2, attempts)
+	assert.Equal(t, limit, attempts, "out of attempts: attempts = retry_limit")
+
+	require.NoError(t, env.Client.ResolveStep(ctx, task.WorkflowID, "charge", json.RawMessage(`{"by":"operator"}`), ""))
+	final, err := env.Client.WaitTask(ctx, task.WorkflowID)
+	require.NoError(t, err)
+	require.Equal(t, tasker.StateComplete, final.Status)
+	checkRails(t, store.Pool(), final)
+	ec, err = store.ExecutionContext(ctx, res.TaskID)
+	require.NoError(t, err)
+	assert.Equal(t, compat.StatusAllComplete, ec.ExecutionStatus)
+}
+
+// TestMirrorOutageLosesNothing cuts the workflow's connection to PostgreSQL mid-task: the DAG keeps
+// running, transitions wait in workflow state, and once PostgreSQL is back every one lands, once.
+func TestMirrorOutageLosesNothing(t *testing.T) {
+	dbURL := testsuite.NewDatabase(t)
+	u, err := url.Parse(dbURL)
+	require.NoError(t, err)
+	proxy := testsuite.NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	store := mirrorDB(t, u.String())
+	direct := mirrorDB(t, dbURL)
+
+	pub := &recorder{}
+	env := newExampleEnv(t, tasktest.EnvOptions{Mirror: compat.Mirror{Store: store}, Publisher: pub})
+	ctx := context.Background()
+
+	proxy.Cut()
+	task, err := env.Client.StartTask(ctx, tasker.TaskRequest{Namespace: "examples", Name: "diamond"}, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "outage")})
+	require.NoError(t, err)
+	// The steps run although nothing reaches PostgreSQL.
+	waitFor(t, env, task.WorkflowID, func(r tasker.TaskResult) bool {
+		d, _ := r.Step("d")
+		return d.Status == tasker.StateComplete
+	})
+	var tasks int
+	require.NoError(t, direct.Pool().QueryRow(ctx, `SELECT count(*) FROM tasker_tasks`).Scan(&tasks))
+	assert.Zero(t, tasks, "nothing landed during the outage")
+
+	proxy.Restore()
+	res, err := env.Client.WaitTask(ctx, task.WorkflowID)
+	require.NoError(t, err)
+	require.Equal(t, tasker.StateComplete, res.Status)
+	require.NotZero(t, res.TaskID)
+	checkRails(t, direct.Pool(), res)
+	var stepRows, taskRows int
+	require.NoError(t, direct.Pool().QueryRow(ctx, `SELECT count(*) FROM tasker_workflow_step_transitions`).Scan(&stepRows))
+	require.NoError(t, direct.Pool().QueryRow(ctx, `SELECT count(*) FROM tasker_task_transitions`).Scan(&taskRows))
+	assert.Equal(t, 4*3, stepRows, "per step: the initial pending, pending→in_progress, in_progress→complete; none twice")
+	assert.Equal(t, 3, taskRows, "task: the initial pending, →in_progress, →complete")
+}
