@@ -61,19 +61,18 @@ func TaskWorkflow(ctx workflow.Context, in TaskInput) (tasker.TaskResult, error)
 
 // walker is the state of one run of the workflow.
 type walker struct {
-	req       tasker.TaskRequest
-	tmpl      *template.Template
-	graph     *dag.Graph
-	run       *dag.Run
-	settings  activities.Settings
-	task      dag.State // the task's own state
-	taskID    int64
-	record    bool
-	seq       int64
-	unsent    []tasker.Transition
-	results   []json.RawMessage
-	lastErr   []string
-	permanent []bool
+	req      tasker.TaskRequest
+	tmpl     *template.Template
+	graph    *dag.Graph
+	run      *dag.Run
+	settings activities.Settings
+	task     dag.State // the task's own state
+	taskID   int64
+	record   bool
+	seq      int64
+	unsent   []tasker.Transition
+	results  []json.RawMessage
+	lastErr  []string
 
 	inFlight    int
 	cancels     map[int]workflow.CancelFunc
