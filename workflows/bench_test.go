@@ -1,0 +1,229 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/activity"
+	sdkclient "go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/client"
+	"github.com/tasker-systems/tasker-temporal/template"
+	"github.com/tasker-systems/tasker-temporal/testsuite"
+	"github.com/tasker-systems/tasker-temporal/testsuite/tasktest"
+	"github.com/tasker-systems/tasker-temporal/workflows"
+)
+
+// The workflow benchmarks run this workflow and a hand-written Temporal workflow (workflow.Go +
+// futures, Temporal's own retry policy) over the same no-op activity in the same shapes, on the same
+// embedded server, in the same run.
+
+const noopCallable = "Bench::Noop"
+
+func noop(context.Context, tasker.StepRequest) (tasker.StepResult, error) {
+	return tasker.StepResult{}, nil
+}
+
+// shape is a DAG: deps[i] lists the parents of step i.
+type shape struct {
+	name string
+	deps [][]int
+}
+
+func fanOut(n int) shape {
+	deps := make([][]int, n+2)
+	all := make([]int, n)
+	for i := 1; i <= n; i++ {
+		deps[i] = []int{0}
+		all[i-1] = i
+	}
+	deps[n+1] = all
+	return shape{name: fmt.Sprintf("fanout_%d", n), deps: deps}
+}
+
+func chain(n int) shape {
+	deps := make([][]int, n)
+	for i := 1; i < n; i++ {
+		deps[i] = []int{i - 1}
+	}
+	return shape{name: fmt.Sprintf("chain_%d", n), deps: deps}
+}
+
+func diamondShape() shape { return shape{name: "diamond", deps: [][]int{nil, {0}, {0}, {1, 2}}} }
+
+func (s shape) template() *template.Template {
+	var b strings.Builder
+	fmt.Fprintf(&b, "name: %s\nnamespace_name: bench\nversion: 1.0.0\nsteps:\n", s.name)
+	for i, ps := range s.deps {
+		fmt.Fprintf(&b, "  - name: s%d\n    handler: {callable: %s}\n", i, noopCallable)
+		if len(ps) > 0 {
+			names := make([]string, len(ps))
+			for k, p := range ps {
+				names[k] = fmt.Sprintf("s%d", p)
+			}
+			fmt.Fprintf(&b, "    dependencies: [%s]\n", strings.Join(names, ", "))
+		}
+	}
+	t, err := template.Parse([]byte(b.String()), s.name+".yaml", "")
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// HandWritten runs a DAG the way one writes it with the SDK: one coroutine per step, waiting on its
+// parents' futures, then one activity.
+func HandWritten(ctx workflow.Context, deps [][]int, queue string) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{TaskQueue: queue, StartToCloseTimeout: time.Minute})
+	futures := make([]workflow.Future, len(deps))
+	settles := make([]workflow.Settable, len(deps))
+	for i := range deps {
+		futures[i], settles[i] = workflow.NewFuture(ctx)
+	}
+	for i := range deps {
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			for _, p := range deps[i] {
+				if err := futures[p].Get(gctx, nil); err != nil {
+					settles[i].SetError(err)
+					return
+				}
+			}
+			var res tasker.StepResult
+			err := workflow.ExecuteActivity(gctx, noopCallable, tasker.StepRequest{}).Get(gctx, &res)
+			settles[i].Set(res, err)
+		})
+	}
+	for _, f := range futures {
+		if err := f.Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type benchEnv struct {
+	tc    sdkclient.Client
+	queue string
+	env   *tasktest.Env
+}
+
+func newBenchEnv(b *testing.B, shapes ...shape) *benchEnv {
+	b.Helper()
+	var tmpls []*template.Template
+	for _, s := range shapes {
+		tmpls = append(tmpls, s.template())
+	}
+	env := tasktest.NewEnv(b, tasktest.EnvOptions{Templates: tmpls})
+	// Both workflows' activities are served by one worker on the step queue.
+	w := worker.New(env.Temporal, env.StepTaskQueue, worker.Options{})
+	w.RegisterActivityWithOptions(noop, activity.RegisterOptions{Name: noopCallable})
+	w.RegisterWorkflow(HandWritten)
+	require.NoError(b, w.Start())
+	b.Cleanup(w.Stop)
+	return &benchEnv{tc: env.Temporal, queue: env.StepTaskQueue, env: env}
+}
+
+func (e *benchEnv) runHandWritten(b *testing.B, s shape) {
+	run, err := e.tc.ExecuteWorkflow(context.Background(), sdkclient.StartWorkflowOptions{
+		ID: testsuite.UniqueName(b, "sdk"), TaskQueue: e.queue,
+	}, HandWritten, s.deps, e.queue)
+	require.NoError(b, err)
+	require.NoError(b, run.Get(context.Background(), nil))
+}
+
+func (e *benchEnv) runTasker(b *testing.B, s shape) string {
+	ctx := context.Background()
+	task, err := e.env.Client.StartTask(ctx, tasker.TaskRequest{Namespace: "bench", Name: s.name}, client.StartOptions{WorkflowID: testsuite.UniqueName(b, "tasker")})
+	require.NoError(b, err)
+	res, err := e.env.Client.WaitTask(ctx, task.WorkflowID)
+	require.NoError(b, err)
+	require.Equal(b, tasker.StateComplete, res.Status)
+	return task.WorkflowID
+}
+
+// BenchmarkWallTime compares the wall time of one task against the hand-written workflow.
+func BenchmarkWallTime(b *testing.B) {
+	shapes := []shape{fanOut(200), chain(50)}
+	e := newBenchEnv(b, shapes...)
+	for _, s := range shapes {
+		b.Run(s.name+"/base_sdk", func(b *testing.B) {
+			for range b.N {
+				e.runHandWritten(b, s)
+			}
+		})
+		b.Run(s.name+"/tasker", func(b *testing.B) {
+			for range b.N {
+				e.runTasker(b, s)
+			}
+		})
+	}
+}
+
+// BenchmarkLatency reports the P50 and P95 end-to-end latency of small tasks (start to result),
+// against the hand-written workflow.
+func BenchmarkLatency(b *testing.B) {
+	shapes := []shape{chain(4), diamondShape()}
+	e := newBenchEnv(b, shapes...)
+	for _, s := range shapes {
+		name := s.name
+		if name == "chain_4" {
+			name = "linear_4"
+		}
+		b.Run(name+"/base_sdk", func(b *testing.B) {
+			latencies(b, func() { e.runHandWritten(b, s) })
+		})
+		b.Run(name+"/tasker", func(b *testing.B) {
+			latencies(b, func() { e.runTasker(b, s) })
+		})
+	}
+}
+
+func latencies(b *testing.B, run func()) {
+	var ds []time.Duration
+	for range b.N {
+		start := time.Now()
+		run()
+		ds = append(ds, time.Since(start))
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	pct := func(p float64) float64 { return float64(ds[int(p*float64(len(ds)-1))]) / float64(time.Millisecond) }
+	b.ReportMetric(pct(0.50), "ms-p50")
+	b.ReportMetric(pct(0.95), "ms-p95")
+}
+
+// BenchmarkWorkflowCPU replays a recorded 200-step fan-out: the time the workflow code itself spends
+// per step, with no server or activity in the way.
+func BenchmarkWorkflowCPU(b *testing.B) {
+	s := fanOut(200)
+	e := newBenchEnv(b, s)
+	id := e.runTasker(b, s)
+	hist := history(b, e.tc, id)
+	b.ResetTimer()
+	for range b.N {
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: tasker.WorkflowType})
+		require.NoError(b, r.ReplayWorkflowHistory(nil, hist))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.deps)), "ns/step")
+}
+
+func history(b *testing.B, tc sdkclient.Client, workflowID string) *historypb.History {
+	it := tc.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(b, err)
+		h.Events = append(h.Events, ev)
+	}
+	return h
+}
