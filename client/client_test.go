@@ -22,8 +22,8 @@ func TestWorkflowIDFollowsTheRequestIdentity(t *testing.T) {
 
 	same := base
 	same.Context = json.RawMessage(`{ "b": [1,2], "a": 1 }`) // same JSON, other spelling
-	same.RequestedAt = at.Add(40 * time.Second)               // same minute
-	same.Tags = []string{"ignored"}                           // tags are not identity
+	same.RequestedAt = at.Add(40 * time.Second)              // same minute
+	same.Tags = []string{"ignored"}                          // tags are not identity
 	idSame, err := WorkflowID(same)
 	require.NoError(t, err)
 	assert.Equal(t, id, idSame)
