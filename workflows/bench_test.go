@@ -112,9 +112,10 @@ func HandWritten(ctx workflow.Context, deps [][]int, queue string) error {
 }
 
 type benchEnv struct {
-	tc    sdkclient.Client
-	queue string
-	env   *tasktest.Env
+	tc       sdkclient.Client
+	queue    string // the activities' queue
+	sdkQueue string // the hand-written workflow's own queue, as the orchestration queue is ours
+	env      *tasktest.Env
 }
 
 func newBenchEnv(b *testing.B, shapes ...shape) *benchEnv {
@@ -124,18 +125,24 @@ func newBenchEnv(b *testing.B, shapes ...shape) *benchEnv {
 		tmpls = append(tmpls, s.template())
 	}
 	env := tasktest.NewEnv(b, tasktest.EnvOptions{Templates: tmpls})
-	// Both workflows' activities are served by one worker on the step queue.
-	w := worker.New(env.Temporal, env.StepTaskQueue, worker.Options{})
-	w.RegisterActivityWithOptions(noop, activity.RegisterOptions{Name: noopCallable})
-	w.RegisterWorkflow(HandWritten)
-	require.NoError(b, w.Start())
-	b.Cleanup(w.Stop)
-	return &benchEnv{tc: env.Temporal, queue: env.StepTaskQueue, env: env}
+	// Both workflows' activities are served by one worker on the step queue; the hand-written
+	// workflow runs on a queue of its own, like TaskerTask on the orchestration queue (so neither
+	// gets eager activity dispatch).
+	steps := worker.New(env.Temporal, env.StepTaskQueue, worker.Options{})
+	steps.RegisterActivityWithOptions(noop, activity.RegisterOptions{Name: noopCallable})
+	require.NoError(b, steps.Start())
+	b.Cleanup(steps.Stop)
+	sdkQueue := testsuite.UniqueName(b, "sdk")
+	orch := worker.New(env.Temporal, sdkQueue, worker.Options{})
+	orch.RegisterWorkflow(HandWritten)
+	require.NoError(b, orch.Start())
+	b.Cleanup(orch.Stop)
+	return &benchEnv{tc: env.Temporal, queue: env.StepTaskQueue, sdkQueue: sdkQueue, env: env}
 }
 
 func (e *benchEnv) runHandWritten(b *testing.B, s shape) {
 	run, err := e.tc.ExecuteWorkflow(context.Background(), sdkclient.StartWorkflowOptions{
-		ID: testsuite.UniqueName(b, "sdk"), TaskQueue: e.queue,
+		ID: testsuite.UniqueName(b, "sdk"), TaskQueue: e.sdkQueue,
 	}, HandWritten, s.deps, e.queue)
 	require.NoError(b, err)
 	require.NoError(b, run.Get(context.Background(), nil))
