@@ -148,7 +148,7 @@ func judgeRetryable(out Outcome, p params) []string {
 	case tasker.ErrorTypePermanent, tasker.ErrorTypeNonRetryable:
 		v = append(v, fmt.Sprintf("failed with type %s: a retryable failure must be type RetryableError (the workflow stops the step at once on %s)", f.Type, f.Type))
 	default:
-		v = append(v, fmt.Sprintf("error type %q is not in the contract: a retryable failure asking for a backoff must be type RetryableError", f.Type))
+		v = append(v, fmt.Sprintf("%s is not in the contract: a retryable failure asking for a backoff must be type RetryableError", errorType(f)))
 	}
 	if f.NonRetryable {
 		v = append(v, "the error is marked non-retryable: the workflow would stop the step instead of retrying it")
@@ -201,9 +201,9 @@ func judgePermanent(out Outcome) []string {
 		v = append(v, "failed with type RetryableError: a permanent failure must be type PermanentError (the workflow would retry the step)")
 	default:
 		if f.NonRetryable {
-			v = append(v, fmt.Sprintf("error type %q is not in the contract: a permanent failure must be type PermanentError (it stops the step only because it is non-retryable, and Rails sees error_class %q)", f.Type, f.Type))
+			v = append(v, fmt.Sprintf("%s is not in the contract: a permanent failure must be type PermanentError (it stops the step only because it is non-retryable, and Rails sees error_class %q)", errorType(f), f.Type))
 		} else {
-			v = append(v, fmt.Sprintf("error type %q is not in the contract: a permanent failure must be type PermanentError; as it is, the workflow would retry the step", f.Type))
+			v = append(v, fmt.Sprintf("%s is not in the contract: a permanent failure must be type PermanentError; as it is, the workflow would retry the step", errorType(f)))
 		}
 	}
 	if !f.NonRetryable && (f.Type == tasker.ErrorTypePermanent || f.Type == tasker.ErrorTypeNonRetryable) {
@@ -236,6 +236,14 @@ func notServed(f *FailureInfo) bool {
 	}
 	return f.Type == "NotFoundError" || strings.Contains(f.Message, "unable to find activityType") ||
 		strings.Contains(f.Message, "is not registered")
+}
+
+// errorType names a failure's application error type for a message.
+func errorType(f *FailureInfo) string {
+	if f.Type == "" {
+		return "a plain error (no application error type)"
+	}
+	return fmt.Sprintf("error type %q", f.Type)
 }
 
 func describeFailure(f *FailureInfo) string {

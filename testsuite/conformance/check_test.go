@@ -81,7 +81,9 @@ func TestJudge(t *testing.T) {
 		{"echo with metadata ok", Echo, func(t *testing.T) Outcome {
 			return jsonResult(t, map[string]any{"results": echoReq, "metadata": map[string]any{"x": 1}})
 		}, nil},
-		{"echo camelCase", Echo, func(t *testing.T) Outcome { return jsonResult(t, map[string]any{"results": camelize(asAny(t, echoReq))}) },
+		{"echo camelCase", Echo, func(t *testing.T) Outcome {
+			return jsonResult(t, map[string]any{"results": camelize(asAny(t, echoReq))})
+		},
 			[]string{`field "dependencyResults" should be "dependency_results"`, `field "workflowId" in task should be "workflow_id"`, `field "maxAttempts" in step should be "max_attempts"`}},
 		{"echo camelCase nested in context", Echo, func(t *testing.T) Outcome { return jsonResult(t, map[string]any{"results": contextCamel}) },
 			[]string{"/task/context/line_items is missing", "/task/context/lineItems was not sent"}},
@@ -91,7 +93,9 @@ func TestJudge(t *testing.T) {
 			[]string{`result field "result" is not in the contract`, `did you mean "results"?`, "results missing"}},
 		{"bare results", Echo, func(t *testing.T) Outcome { return jsonResult(t, echoReq) },
 			[]string{`result field "dependency_results" is not in the contract`}},
-		{"not JSON", Echo, func(*testing.T) Outcome { return Outcome{Result: &Payload{Encoding: "binary/plain", Data: []byte("hi")}} },
+		{"not JSON", Echo, func(*testing.T) Outcome {
+			return Outcome{Result: &Payload{Encoding: "binary/plain", Data: []byte("hi")}}
+		},
 			[]string{`the result is not JSON (payload encoding "binary/plain")`}},
 		{"null", Echo, func(*testing.T) Outcome { return Outcome{Result: &Payload{Encoding: "binary/null"}} },
 			[]string{"the handler returned nothing"}},
@@ -146,11 +150,15 @@ func TestJudge(t *testing.T) {
 			return Outcome{Error: &FailureInfo{Kind: KindApplication, Type: "ValidationError", NonRetryable: true}}
 		}, []string{`error type "ValidationError" is not in the contract`, "only because it is non-retryable"}},
 
-		{"heartbeat ok", Heartbeat, func(t *testing.T) Outcome { return jsonResult(t, map[string]any{"results": map[string]int{"heartbeats": 12}}) }, nil},
+		{"heartbeat ok", Heartbeat, func(t *testing.T) Outcome {
+			return jsonResult(t, map[string]any{"results": map[string]int{"heartbeats": 12}})
+		}, nil},
 		{"heartbeat timeout", Heartbeat, func(*testing.T) Outcome {
 			return Outcome{Error: &FailureInfo{Kind: KindTimeout, TimeoutType: "Heartbeat", Message: "activity Heartbeat timeout"}}
 		}, []string{"no heartbeat within the 1s heartbeat timeout"}},
-		{"heartbeat no count", Heartbeat, func(t *testing.T) Outcome { return jsonResult(t, map[string]any{"results": map[string]int{"beats": 3}}) },
+		{"heartbeat no count", Heartbeat, func(t *testing.T) Outcome {
+			return jsonResult(t, map[string]any{"results": map[string]int{"beats": 3}})
+		},
 			[]string{`the heartbeat probe returns {"heartbeats": n}`}},
 	}
 	for _, tt := range tests {
