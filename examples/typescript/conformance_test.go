@@ -67,7 +67,7 @@ func TestConformanceBrokenWorker(t *testing.T) {
 			`no details: a RetryableError asked to retry after 7s carries details [{"retry_after_seconds": 7}]`,
 		},
 		conformance.FailPermanent: {"the PermanentError is not marked non-retryable"},
-		conformance.Heartbeat:     {"no heartbeat within the 1s heartbeat timeout"},
+		conformance.Heartbeat:     {"no heartbeat within the 2s heartbeat timeout"},
 	}
 	for _, r := range report.Results {
 		all := strings.Join(r.Violations, "\n")

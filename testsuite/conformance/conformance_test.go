@@ -120,7 +120,7 @@ func TestGoHandlers(t *testing.T) {
 		{"Broken::PlainErrors", conformance.FailRetryable, []string{"a plain error (no application error type) is not in the contract", "no details"}},
 		{"Broken::PermanentRetried", conformance.FailPermanent, []string{`error type "CardDeclined" is not in the contract: a permanent failure must be type PermanentError; as it is, the workflow would retry the step`}},
 		{"Broken::NoRetryAfter", conformance.FailRetryable, []string{`no details: a RetryableError asked to retry after 7s carries details [{"retry_after_seconds": 7}]`}},
-		{"Broken::NoHeartbeat", conformance.Heartbeat, []string{"no heartbeat within the 1s heartbeat timeout"}},
+		{"Broken::NoHeartbeat", conformance.Heartbeat, []string{"no heartbeat within the 2s heartbeat timeout"}},
 		{"Nobody::Serves", "*", []string{"does not serve callable Nobody::Serves"}},
 	}
 	for _, tt := range tests {

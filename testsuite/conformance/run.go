@@ -21,7 +21,7 @@ const (
 	DefaultTimeout           = 30 * time.Second
 	DefaultPollerWait        = 15 * time.Second
 	DefaultRetryAfterSeconds = 7
-	DefaultHeartbeatTimeout  = time.Second
+	DefaultHeartbeatTimeout  = 2 * time.Second
 )
 
 // Options say what to probe.
@@ -38,7 +38,7 @@ type Options struct {
 	PollerWait time.Duration
 	// RetryAfterSeconds is what the fail_retryable probe asks for; 0 = 7.
 	RetryAfterSeconds float64
-	// HeartbeatTimeout of the heartbeat probe, which runs for three times as long; 0 = 1s.
+	// HeartbeatTimeout of the heartbeat probe, which runs for three times as long; 0 = 2s.
 	HeartbeatTimeout time.Duration
 	// ProbeQueue is the task queue of the kit's own probe workflow; empty = a unique one.
 	ProbeQueue string
