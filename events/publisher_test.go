@@ -231,9 +231,11 @@ func TestSinkGivesUp(t *testing.T) {
 			closePublisher(t, p)
 			st := p.Stats().Targets[0]
 			assert.Equal(t, uint64(len(evs)), st.Dropped)
-			assert.Equal(t, uint64(1), st.Failed)
-			assert.Equal(t, tc.wantCalls, sink.calls)
-			assert.Equal(t, 1, logs.FilterMessage("event sink gave up on a batch").Len())
+			// Batching depends on timing: the first event may leave alone. Each batch costs
+			// wantCalls attempts and one log line.
+			require.NotZero(t, st.Failed)
+			assert.Equal(t, tc.wantCalls*int(st.Failed), sink.calls)
+			assert.Equal(t, int(st.Failed), logs.FilterMessage("event sink gave up on a batch").Len())
 		})
 	}
 	assert.True(t, IsPermanent(fmt.Errorf("wrapped: %w", Permanent(errors.New("x")))))
