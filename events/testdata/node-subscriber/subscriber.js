@@ -13,7 +13,7 @@
 "use strict";
 
 const fs = require("node:fs");
-const { connect, DeliverPolicy } = require("nats");
+const { connect } = require("nats");
 
 function parseArgs(argv) {
   const args = {
@@ -61,21 +61,23 @@ function checkExpected(received, expectedIds) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const expectedIds = args.expected ? JSON.parse(fs.readFileSync(args.expected, "utf8")) : null;
+  let seenCount = () => 0;
+  const timer = setTimeout(() => {
+    say({ error: `timed out after ${args.timeoutMs} ms with ${seenCount()} of ${args.expect} events` });
+    process.exit(1);
+  }, args.timeoutMs);
   const nc = await connect({ servers: args.url, name: "tasker-events-node-subscriber" });
   const js = nc.jetstream();
-  const consumer = await js.consumers.get(args.stream, {
-    filterSubjects: args.subject, deliver_policy: DeliverPolicy.All,
-  });
+  // An ordered consumer starts at the stream's first message. Keep filterSubjects a string: a
+  // list needs NATS server 2.10+, and an explicit deliver_policy stalls consume() on 2.9.
+  const consumer = await js.consumers.get(args.stream, { filterSubjects: args.subject });
   const seen = new Set();
   const lastSeq = new Map(); // workflow_id -> last seq
   const received = [];
   let duplicates = 0;
   let started = 0;
+  seenCount = () => seen.size;
   const messages = await consumer.consume({ max_messages: 2048 });
-  const timer = setTimeout(() => {
-    say({ error: `timed out after ${args.timeoutMs} ms with ${seen.size} of ${args.expect} events` });
-    process.exit(1);
-  }, args.timeoutMs);
   say({ ready: true });
 
   for await (const m of messages) {
@@ -91,14 +93,17 @@ async function main() {
     if (args.list || expectedIds) received.push({ id: ev.id, name: ev.name, seq: ev.seq, workflow_id: ev.workflow_id, step: ev.step || "" });
     if (seen.size >= args.expect) break;
   }
-  clearTimeout(timer);
   const elapsed = Date.now() - started;
-  await nc.close();
+  clearTimeout(timer);
+  messages.stop();
   if (expectedIds) {
     const diff = checkExpected(received, expectedIds);
     if (diff) throw new Error(diff);
   }
   say({ done: true, count: seen.size, duplicates, elapsed_ms: elapsed, events: args.list ? received : undefined });
+  // Closing can wait on the consumer's pending pull; the result is out, so do not let it hang.
+  await Promise.race([nc.close(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  process.exit(0);
 }
 
 main().catch((err) => {
