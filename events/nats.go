@@ -20,13 +20,6 @@ const (
 	DefaultSubjectPrefix = "tasker.events"
 )
 
-// Message headers the NATS sink sets besides Nats-Msg-Id (= Event.ID).
-const (
-	HeaderEvent      = "Tasker-Event"
-	HeaderWorkflowID = "Tasker-Workflow-Id"
-	HeaderSeq        = "Tasker-Seq"
-)
-
 // NATSConfig configures the JetStream sink and the stream it ensures.
 type NATSConfig struct {
 	Name            string        `yaml:"name"`             // sink name in logs and Stats; "nats"
@@ -80,9 +73,9 @@ func (c NATSConfig) validate() error {
 	return nil
 }
 
-// NATSSink publishes events to a JetStream stream, one message per event, on the subject
-// <prefix>.<workflow key>.<event name> (see Subject), with Nats-Msg-Id = Event.ID so the stream
-// drops a duplicate published within its duplicate window.
+// NATSSink publishes events to a JetStream stream, one message per event: the event's JSON on the
+// subject <prefix>.<workflow key>.<event name> (see Subject), with the header Nats-Msg-Id =
+// Event.ID so the stream drops a duplicate published within its duplicate window.
 type NATSSink struct {
 	cfg NATSConfig
 	nc  *nats.Conn
@@ -165,15 +158,13 @@ func (s *NATSSink) Send(ctx context.Context, evs []Event) error {
 }
 
 func (s *NATSSink) message(ev Event) (*nats.Msg, error) {
-	data, err := json.Marshal(ev)
+	data, err := ev.MarshalJSON()
 	if err != nil {
-		return nil, fmt.Errorf("nats sink %s: encode event %s (%s): %w", s.cfg.Name, ev.Name, ev.ID, err)
+		return nil, fmt.Errorf("nats sink %s: %w", s.cfg.Name, err)
 	}
-	msg := &nats.Msg{Subject: Subject(s.cfg.SubjectPrefix, ev), Data: data, Header: make(nats.Header, 4)}
-	msg.Header[jetstream.MsgIDHeader] = []string{ev.ID}
-	msg.Header[HeaderEvent] = []string{ev.Name}
-	msg.Header[HeaderWorkflowID] = []string{ev.WorkflowID}
-	msg.Header[HeaderSeq] = []string{fmt.Sprint(ev.Seq)}
+	// The only header is the de-duplication ID: the subject carries the workflow and event name,
+	// the body everything else, and every extra header costs each consumer a parse.
+	msg := &nats.Msg{Subject: Subject(s.cfg.SubjectPrefix, ev), Data: data, Header: nats.Header{jetstream.MsgIDHeader: []string{ev.ID}}}
 	return msg, nil
 }
 
