@@ -163,9 +163,8 @@ func FromTransitionChecked(t tasker.Transition, task TaskMeta) ([]Event, error) 
 		addSpecifics(p, name, t, names)
 		out = append(out, newEvent(t, task, name, -1, p))
 	}
-	for i, c := range customs {
-		p := clonePayload(c.Payload)
-		out = append(out, newEvent(t, task, c.Name, i, p))
+	for _, c := range customs {
+		out = append(out, newEvent(t, task, c.Name, c.Index, clonePayload(c.Payload)))
 	}
 	return out, cerr
 }
@@ -339,6 +338,9 @@ const CustomEventsKey = "events"
 type CustomEvent struct {
 	Name    string         `json:"name"`
 	Payload map[string]any `json:"payload,omitempty"`
+	// Index is the event's position in the handler's list (invalid entries included); it goes into
+	// the event's ID.
+	Index int `json:"-"`
 }
 
 // CustomEventsFromMetadata reads the custom events of a step result's metadata (CustomEventsKey).
@@ -361,6 +363,7 @@ func CustomEventsFromMetadata(md map[string]any) ([]CustomEvent, error) {
 			errs = append(errs, fmt.Errorf("metadata.%s[%d]: %w", CustomEventsKey, i, err))
 			continue
 		}
+		ce.Index = i
 		out = append(out, ce)
 	}
 	return out, errors.Join(errs...)

@@ -186,6 +186,7 @@ func TestFromTransitionCheckedReportsBadCustomEvents(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `workflow wf seq 3 step "notify": metadata.events[0]: custom event name "nodot" must contain a dot`)
 	assert.Equal(t, []string{StepCompleted, WorkflowStepCompleted, "good.one"}, names(evs))
+	assert.Equal(t, EventID("wf", 3, "good.one", 1), evs[2].ID, "a custom event's ID uses its index in the handler's list")
 	assert.Equal(t, evs, FromTransition(tr, testTask))
 }
 
