@@ -142,7 +142,7 @@ type subscriber struct {
 	match   func(Event) bool
 	ch      chan Event
 	fn      Handler
-	once    sync.Once
+	closed  bool // ch is closed; guarded by Publisher.mu
 }
 
 type sinkWorker struct {
@@ -246,17 +246,19 @@ func matcher(pat Pattern, preds []func(Event) bool) func(Event) bool {
 }
 
 func (p *Publisher) unsubscribe(s *subscriber) {
-	s.once.Do(func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		for i, x := range p.subs {
-			if x == s {
-				p.subs = append(p.subs[:i:i], p.subs[i+1:]...)
-				close(s.ch)
-				return
-			}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	close(s.ch)
+	for i, x := range p.subs {
+		if x == s {
+			p.subs = append(p.subs[:i:i], p.subs[i+1:]...)
+			return
 		}
-	})
+	}
 }
 
 // Publish enqueues evs, in order, for every matching subscriber and sink. It never blocks on a
@@ -406,7 +408,10 @@ func (p *Publisher) Close(ctx context.Context) error {
 	}
 	p.closed = true
 	for _, s := range p.subs {
-		s.once.Do(func() { close(s.ch) })
+		if !s.closed {
+			s.closed = true
+			close(s.ch)
+		}
 	}
 	for _, w := range p.sinks {
 		close(w.ch)

@@ -277,3 +277,42 @@ func TestCloseGivesUpAtDeadline(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "close publisher: not drained: context deadline exceeded")
 }
+
+// TestConcurrentPublishSubscribeClose runs publishers, subscribes, unsubscribes and Close at once
+// (run with -race): nothing panics, and Publish after Close says so.
+func TestConcurrentPublishSubscribeClose(t *testing.T) {
+	p := NewPublisher(nil, &flakySink{})
+	evs := diamondEvents("wf-c")
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				if err := p.Publish(context.Background(), evs...); err != nil {
+					if !errors.Is(err, ErrClosed) {
+						t.Errorf("publish: %v", err)
+					}
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				unsub, err := p.Subscribe("step.*", func(context.Context, Event) error { return nil })
+				if err != nil {
+					if !errors.Is(err, ErrClosed) {
+						t.Errorf("subscribe: %v", err)
+					}
+					return
+				}
+				unsub()
+			}
+		}()
+	}
+	time.Sleep(5 * time.Millisecond)
+	closePublisher(t, p)
+	wg.Wait()
+	assert.ErrorIs(t, p.Publish(context.Background(), evs[0]), ErrClosed)
+}
