@@ -331,11 +331,11 @@ func (w *walker) failAttempt(ctx workflow.Context, c completion) {
 	attempt := w.run.Step(i).Attempts
 	w.lastErr[i] = f.message
 	errResults, _ := json.Marshal(map[string]any{"error": f.message, "error_class": f.class, "backtrace": f.backtrace})
-	meta := map[string]any{"attempt_number": attempt, "error": f.message, "error_class": f.class}
+	meta := map[string]any{"attempt_number": attempt, "max_attempts": w.run.Step(i).MaxAttempts, "error": f.message, "error_class": f.class}
 	backoff := time.Duration(0)
 	switch {
 	case f.permanent:
-		meta["permanent"] = true
+		meta["permanent"], meta["retryable"] = true, false
 	case w.canRetry(i, attempt):
 		backoff = w.backoff(ctx, i, attempt, f.retryAfter)
 	}

@@ -60,6 +60,7 @@ func newRoot() *cobra.Command {
 		a.cancelCmd(),
 		a.retryCmd(),
 		a.resolveCmd(),
+		a.eventsCmd(),
 		a.conformanceCmd(),
 	)
 	return root

@@ -30,6 +30,8 @@ type Options struct {
 	MaxInFlight   int
 	Hold          time.Duration
 	StopTimeout   time.Duration
+	EventsNATS    string
+	Subscriptions string
 }
 
 func main() {
@@ -60,6 +62,8 @@ func command() *cobra.Command {
 	fs.BoolVar(&opts.RequireMirror, "require-mirror", false, "fail at start-up when DATABASE_URL is unreachable instead of running with the mirror off")
 	fs.IntVar(&opts.MaxInFlight, "max-in-flight", 500, "steps of one task running at once")
 	fs.DurationVar(&opts.Hold, "hold", 7*24*time.Hour, "how long a task in error waits for an operator before it closes as failed")
+	fs.StringVar(&opts.EventsNATS, "events-nats", os.Getenv("TASKER_EVENTS_NATS"), "publish lifecycle events to this NATS JetStream server, e.g. nats://127.0.0.1:4222 (env TASKER_EVENTS_NATS)")
+	fs.StringVar(&opts.Subscriptions, "subscriptions", os.Getenv("TASKER_SUBSCRIPTIONS"), "a YAML file of event subscriptions: webhooks, NATS, logs (env TASKER_SUBSCRIPTIONS)")
 	fs.DurationVar(&opts.StopTimeout, "stop-timeout", 8*time.Second, "on SIGINT/SIGTERM, how long running steps may take to finish")
 	return cmd
 }

@@ -29,6 +29,7 @@ var Module = fx.Options(
 		newHandlers,
 		newTemporal,
 		newMirror,
+		newPublisher,
 		newOrchestration,
 	),
 	fx.Invoke(startWorkers),
@@ -97,10 +98,11 @@ func registerSearchAttributes(c sdkclient.Client, namespace string, logger *zap.
 	}
 }
 
-func newOrchestration(opts Options, templates *template.Registry, mirror activities.Mirror, logger *zap.Logger) *activities.Orchestration {
+func newOrchestration(opts Options, templates *template.Registry, mirror activities.Mirror, pub activities.Publisher, logger *zap.Logger) *activities.Orchestration {
 	return &activities.Orchestration{
 		Templates: templates,
 		Mirror:    mirror,
+		Publisher: pub,
 		Settings:  activities.Settings{MaxInFlight: opts.MaxInFlight, Hold: opts.Hold},
 		Logger:    logger,
 	}
