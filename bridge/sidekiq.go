@@ -24,6 +24,7 @@ func NewSidekiqEnqueuer(url string) (*SidekiqEnqueuer, error) {
 		return nil, fmt.Errorf("sidekiq redis %q: %w", url, err)
 	}
 	opts.MaxRetries = -1 // fail fast: the workflow retries the attempt
+	opts.DialerRetries = 1
 	return &SidekiqEnqueuer{rdb: redis.NewClient(opts), url: opts.Addr}, nil
 }
 

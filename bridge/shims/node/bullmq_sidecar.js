@@ -13,7 +13,21 @@ const { Queue } = require('bullmq');
 const url = process.env.TASKER_BULLMQ_REDIS || 'redis://127.0.0.1:6379/0';
 // Fail fast when Redis is down: the bridge fails the attempt and the workflow retries it.
 const connection = new IORedis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-connection.on('error', () => {}); // reported per job
+let lastError = 'not connected yet';
+connection.on('error', (err) => { lastError = err && err.message ? err.message : String(err); });
+
+// ready resolves once Redis is connected, or rejects after ms with the last connection error.
+function ready(ms) {
+  if (connection.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      connection.off('ready', onReady);
+      reject(new Error(`Redis is not reachable (${lastError})`));
+    }, ms);
+    const onReady = () => { clearTimeout(timer); resolve(); };
+    connection.once('ready', onReady);
+  });
+}
 const queues = new Map();
 
 function queue(name) {
@@ -32,6 +46,7 @@ function reply(msg) {
 
 async function add(req) {
   try {
+    await ready(2000);
     await queue(req.queue).add(req.name, req.data, {
       jobId: req.job_id,
       attempts: 1, // retries are the workflow's
