@@ -80,11 +80,11 @@ func New(cfg Config, opts Options) (*Bridge, error) {
 	}
 	secret, err := cfg.secret()
 	if err != nil {
-		return nil, fmt.Errorf("bridge: %w", err)
+		return nil, err
 	}
 	signer, err := NewSigner(secret)
 	if err != nil {
-		return nil, fmt.Errorf("bridge: %w", err)
+		return nil, err
 	}
 	b := &Bridge{cfg: cfg, tc: opts.Temporal, log: opts.Logger, signer: signer, ledger: opts.Ledger,
 		now: opts.Now, wopts: opts.WorkerOptions, enqueuers: map[Framework]Enqueuer{}}

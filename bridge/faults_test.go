@@ -221,7 +221,7 @@ func TestBrokerDown(t *testing.T) {
 		}, []string{"celery: publish Examples::Noop", "connect to RabbitMQ", "connection refused"}},
 		{"bullmq", func(tq, down string) bridge.Config {
 			return bridge.Config{BullMQ: &bridge.BullMQTarget{Redis: "redis://" + down + "/0"},
-				Routes: []bridge.Route{{TaskQueue: tq, Framework: bridge.BullMQ, Queue: "q", Job: "Examples::Noop"}},
+				Routes:   []bridge.Route{{TaskQueue: tq, Framework: bridge.BullMQ, Queue: "q", Job: "Examples::Noop"}},
 				Callback: bridge.CallbackConfig{LedgerRedis: redisURL}}
 		}, []string{"bullmq: add Examples::Noop", "Redis is not reachable", "ECONNREFUSED"}},
 	}
@@ -291,7 +291,7 @@ func TestCallbackTokens(t *testing.T) {
 
 	refused := []struct {
 		name, token, code string
-		status           int
+		status            int
 	}{
 		{"bad signature", p + "." + strings.Repeat("A", len(sig)), "token_invalid", 401},
 		{"other secret", otherToken, "token_invalid", 401},
