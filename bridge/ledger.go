@@ -72,8 +72,9 @@ func (l *RedisLedger) Close() error { return l.rdb.Close() }
 // MemoryLedger keeps nonces in process memory: single use holds until the bridge restarts (after
 // which Temporal still refuses a second completion of the same attempt).
 type MemoryLedger struct {
-	mu   sync.Mutex
-	used map[string]time.Time
+	mu     sync.Mutex
+	used   map[string]time.Time
+	claims int
 }
 
 // NewMemoryLedger returns an empty in-memory ledger.
@@ -83,10 +84,12 @@ func NewMemoryLedger() *MemoryLedger { return &MemoryLedger{used: map[string]tim
 func (l *MemoryLedger) Claim(_ context.Context, nonce string, expires time.Time) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
-	for n, exp := range l.used { // drop expired entries
-		if now.After(exp.Add(time.Minute)) {
-			delete(l.used, n)
+	if l.claims++; l.claims%1024 == 0 { // now and then, drop expired entries
+		now := time.Now()
+		for n, exp := range l.used {
+			if now.After(exp.Add(time.Minute)) {
+				delete(l.used, n)
+			}
 		}
 	}
 	if _, ok := l.used[nonce]; ok {
