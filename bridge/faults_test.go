@@ -346,3 +346,48 @@ func TestResultTooLarge(t *testing.T) {
 	assert.Empty(t, s.NextAttemptAt, "a result too large is permanent: no retry")
 	assert.Contains(t, s.LastError, "over the bridge limit of 1024 bytes")
 }
+
+// TestFailReports: a job's failure report is the step contract's error: permanent stops the step,
+// retryable with retry_after_seconds makes the workflow wait that long before the next attempt.
+func TestFailReports(t *testing.T) {
+	requireService(t, "Redis", "127.0.0.1:6379")
+	cases := []struct {
+		name   string
+		report bridge.FailRequest
+		check  func(t *testing.T, env *tasktest.Env, id, jobQ, url string)
+	}{
+		{"permanent", bridge.FailRequest{Message: "card declined", Class: "Payments::Declined", Permanent: true},
+			func(t *testing.T, env *tasktest.Env, id, _, _ string) {
+				s := stepState(t, env, id, tasker.StateError, 1, 30*time.Second)
+				assert.Contains(t, s.LastError, "card declined")
+				assert.Nil(t, s.NextAttemptAt, "no further attempt")
+			}},
+		{"retry after", bridge.FailRequest{Message: "rate limited", Class: "Net::HTTPTooManyRequests", RetryAfterSeconds: 2},
+			func(t *testing.T, env *tasktest.Env, id, jobQ, url string) {
+				failedAt := time.Now()
+				next := popSidekiqJob(t, jobQ) // the workflow's second attempt, enqueued after the backoff
+				assert.GreaterOrEqual(t, time.Since(failedAt), 1500*time.Millisecond, "retry_after_seconds is honoured")
+				envl := envelopeOf(t, next)
+				assert.Equal(t, 2, envl.Request.Step.Attempt)
+				status, reply := post(t, url, bridge.PathComplete, envl.Callback.Token, map[string]any{"results": "ok"})
+				require.Equal(t, http.StatusOK, status, reply.Error)
+				res := wait(t, env, id, 30*time.Second)
+				require.Equal(t, tasker.StateComplete, res.Status)
+				s, _ := res.Step("s")
+				assert.Equal(t, 2, s.Attempts)
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tq, jobQ := testsuite.UniqueName(t, "sidekiq"), testsuite.UniqueName(t, "jobs")
+			tmpl := oneStep(t, tq, "")
+			env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{tmpl}, KeepQueues: true})
+			b := startBridge(t, env.Temporal, sidekiqConfig(tq, jobQ, "ManualJob"))
+			id := startTask(t, env, tmpl)
+			envl := envelopeOf(t, popSidekiqJob(t, jobQ))
+			status, reply := post(t, b.URL(), bridge.PathFail, envl.Callback.Token, tc.report)
+			require.Equal(t, http.StatusOK, status, reply.Error)
+			tc.check(t, env, id, jobQ, b.URL())
+		})
+	}
+}
