@@ -92,7 +92,7 @@ func BenchmarkBridge(b *testing.B) {
 	b.Cleanup(nw.Stop)
 
 	sidekiqTQ, celeryTQ, bullTQ := testsuite.UniqueName(b, "bench-sidekiq"), testsuite.UniqueName(b, "bench-celery"), testsuite.UniqueName(b, "bench-bullmq")
-	jobQ := testsuite.UniqueName(b, "bench-jobs")
+	jobQ := jobQueue(b)
 	startBridge(b, tc, bridge.Config{
 		Sidekiq: &bridge.RedisTarget{Redis: redisURL}, Celery: &bridge.AMQPTarget{AMQP: amqpURL}, BullMQ: &bridge.BullMQTarget{Redis: redisURL},
 		Routes: []bridge.Route{

@@ -30,7 +30,7 @@ func newQueues(t testing.TB) queues {
 	return queues{
 		goQ: testsuite.UniqueName(t, "go"), sidekiqTQ: testsuite.UniqueName(t, "sidekiq"),
 		celeryTQ: testsuite.UniqueName(t, "celery"), bullTQ: testsuite.UniqueName(t, "bullmq"),
-		jobQ: testsuite.UniqueName(t, "jobs"),
+		jobQ: jobQueue(t),
 	}
 }
 

@@ -145,7 +145,7 @@ func sidekiqConfig(taskQueue, queue, job string) bridge.Config {
 // TestBridgeRestart: a job enqueued by one bridge process completes through another one.
 func TestBridgeRestart(t *testing.T) {
 	requireService(t, "Redis", "127.0.0.1:6379")
-	tq, jobQ := testsuite.UniqueName(t, "sidekiq"), testsuite.UniqueName(t, "jobs")
+	tq, jobQ := testsuite.UniqueName(t, "sidekiq"), jobQueue(t)
 	tmpl := oneStep(t, tq, "")
 	env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{tmpl}, KeepQueues: true})
 	cfg := sidekiqConfig(tq, jobQ, "NoopJob")
@@ -174,7 +174,7 @@ func TestBridgeRestart(t *testing.T) {
 // attempt and the workflow's retry is served by a new Sidekiq process.
 func TestFrameworkWorkerDies(t *testing.T) {
 	requireService(t, "Redis", "127.0.0.1:6379")
-	tq, jobQ := testsuite.UniqueName(t, "sidekiq"), testsuite.UniqueName(t, "jobs")
+	tq, jobQ := testsuite.UniqueName(t, "sidekiq"), jobQueue(t)
 	tmpl := oneStep(t, tq, "      heartbeat: 3s\n      start_to_close: 1m\n")
 	env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{tmpl}, KeepQueues: true})
 	startBridge(t, env.Temporal, sidekiqConfig(tq, jobQ, "DieOnFirstAttemptJob"))
@@ -256,7 +256,7 @@ func claimsOf(t testing.TB, token string) bridge.Claims {
 // genuine report completes the step once.
 func TestCallbackTokens(t *testing.T) {
 	requireService(t, "Redis", "127.0.0.1:6379")
-	tq, jobQ := testsuite.UniqueName(t, "sidekiq"), testsuite.UniqueName(t, "jobs")
+	tq, jobQ := testsuite.UniqueName(t, "sidekiq"), jobQueue(t)
 	tmpl := oneStep(t, tq, "")
 	env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{tmpl}, KeepQueues: true})
 	b := startBridge(t, env.Temporal, sidekiqConfig(tq, jobQ, "ManualJob"))
@@ -333,7 +333,7 @@ func TestCallbackTokens(t *testing.T) {
 // step permanently with an error that says so.
 func TestResultTooLarge(t *testing.T) {
 	requireService(t, "Redis", "127.0.0.1:6379")
-	tq, jobQ := testsuite.UniqueName(t, "sidekiq"), testsuite.UniqueName(t, "jobs")
+	tq, jobQ := testsuite.UniqueName(t, "sidekiq"), jobQueue(t)
 	tmpl := oneStep(t, tq, "")
 	env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{tmpl}, KeepQueues: true})
 	cfg := sidekiqConfig(tq, jobQ, "HugeResultJob")
@@ -379,7 +379,7 @@ func TestFailReports(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tq, jobQ := testsuite.UniqueName(t, "sidekiq"), testsuite.UniqueName(t, "jobs")
+			tq, jobQ := testsuite.UniqueName(t, "sidekiq"), jobQueue(t)
 			tmpl := oneStep(t, tq, "")
 			env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{tmpl}, KeepQueues: true})
 			b := startBridge(t, env.Temporal, sidekiqConfig(tq, jobQ, "ManualJob"))

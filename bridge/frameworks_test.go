@@ -3,7 +3,6 @@ package bridge_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/redis/go-redis/v9"
 	sdkclient "go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
@@ -223,4 +224,29 @@ func (quiet) Info(string, ...any)  {}
 func (quiet) Warn(string, ...any)  {}
 func (quiet) Error(string, ...any) {}
 
-var _ = fmt.Sprintf
+// jobQueue returns a framework queue name unique to the test and removes what the frameworks
+// left of it in Redis and RabbitMQ when the test ends.
+func jobQueue(tb testing.TB) string {
+	tb.Helper()
+	q := testsuite.UniqueName(tb, "jobs")
+	tb.Cleanup(func() {
+		ctx := context.Background()
+		rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+		defer func() { _ = rdb.Close() }()
+		keys := []string{"queue:" + q}
+		iter := rdb.Scan(ctx, 0, "bull:"+q+":*", 1000).Iterator()
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		_ = rdb.Del(ctx, keys...).Err()
+		_ = rdb.SRem(ctx, "queues", q).Err()
+		if conn, err := amqp.Dial(amqpURL); err == nil {
+			if ch, err := conn.Channel(); err == nil {
+				_, _ = ch.QueueDelete(q, false, false, false)
+				_ = ch.ExchangeDelete(q, false, false)
+			}
+			_ = conn.Close()
+		}
+	})
+	return q
+}

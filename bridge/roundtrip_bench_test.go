@@ -48,7 +48,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	requireService(b, "Redis", "127.0.0.1:6379")
 	requireService(b, "RabbitMQ", "127.0.0.1:5672")
 	comp := &completions{waiters: map[string]chan struct{}{}}
-	jobQ := testsuite.UniqueName(b, "rt-jobs")
+	jobQ := jobQueue(b)
 	cfg := bridge.Config{
 		Sidekiq: &bridge.RedisTarget{Redis: redisURL}, Celery: &bridge.AMQPTarget{AMQP: amqpURL}, BullMQ: &bridge.BullMQTarget{Redis: redisURL},
 		Routes: []bridge.Route{
