@@ -130,7 +130,7 @@ func startSidekiq(tb testing.TB, queue string) *proc {
 	tb.Helper()
 	root := repoRoot(tb)
 	return startProc(tb, "sidekiq", root, []string{"REDIS_URL=" + redisURL},
-		"sidekiq", "-r", filepath.Join(root, "examples/bridge/ruby/jobs.rb"), "-q", queue, "-c", "10")
+		"sidekiq", "-r", filepath.Join(root, "examples/bridge/ruby/jobs.rb"), "-q", queue, "-c", "25")
 }
 
 func startCelery(tb testing.TB, queue string) *proc {

@@ -94,12 +94,11 @@ module TaskerBridge
     payload = JSON.generate(body)
     (1..tries).each do |attempt|
       res = begin
-        Net::HTTP.start(uri.host, uri.port, use_ssl: uri.scheme == "https", open_timeout: 5, read_timeout: 30) do |http|
-          req = Net::HTTP::Post.new(uri, "Content-Type" => "application/json", "Authorization" => "Bearer #{cb.fetch('token')}")
-          req.body = payload
-          http.request(req)
-        end
-      rescue SystemCallError, IOError, Net::OpenTimeout, Net::ReadTimeout
+        req = Net::HTTP::Post.new(uri, "Content-Type" => "application/json", "Authorization" => "Bearer #{cb.fetch('token')}")
+        req.body = payload
+        connection(uri).request(req)
+      rescue SystemCallError, IOError, EOFError, Net::OpenTimeout, Net::ReadTimeout
+        drop_connection(uri)
         raise if attempt == tries
 
         sleep(0.2 * (2**attempt))
@@ -112,5 +111,29 @@ module TaskerBridge
 
       sleep(0.2 * (2**attempt))
     end
+  end
+
+  # One kept-alive connection per thread and bridge address (Sidekiq runs jobs on threads).
+  def connection(uri)
+    conns = (Thread.current[:tasker_bridge_http] ||= {})
+    key = "#{uri.scheme}://#{uri.host}:#{uri.port}"
+    http = conns[key]
+    return http if http&.started?
+
+    http = Net::HTTP.new(uri.host, uri.port)
+    http.use_ssl = uri.scheme == "https"
+    http.open_timeout = 5
+    http.read_timeout = 30
+    http.keep_alive_timeout = 30
+    http.start
+    conns[key] = http
+  end
+
+  def drop_connection(uri)
+    conns = Thread.current[:tasker_bridge_http] || {}
+    http = conns.delete("#{uri.scheme}://#{uri.host}:#{uri.port}")
+    http&.finish if http&.started?
+  rescue IOError
+    nil
   end
 end
