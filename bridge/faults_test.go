@@ -391,3 +391,37 @@ func TestFailReports(t *testing.T) {
 		})
 	}
 }
+
+// TestHeartbeatCancel: heartbeats keep an attempt alive past its heartbeat timeout; once the task
+// is cancelled the next heartbeat answers cancel_requested, and a late completion is refused.
+func TestHeartbeatCancel(t *testing.T) {
+	requireService(t, "Redis", "127.0.0.1:6379")
+	tq, jobQ := testsuite.UniqueName(t, "sidekiq"), jobQueue(t)
+	tmpl := oneStep(t, tq, "      heartbeat: 2s\n")
+	env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{tmpl}, KeepQueues: true})
+	b := startBridge(t, env.Temporal, sidekiqConfig(tq, jobQ, "ManualJob"))
+	id := startTask(t, env, tmpl)
+	envl := envelopeOf(t, popSidekiqJob(t, jobQ))
+	token := envl.Callback.Token
+
+	for range 4 { // 4 s of work, twice the heartbeat timeout
+		status, reply := post(t, b.URL(), bridge.PathHeartbeat, token, map[string]any{"details": "working"})
+		require.Equal(t, http.StatusOK, status, reply.Error)
+		require.False(t, reply.CancelRequested)
+		time.Sleep(time.Second)
+	}
+	state, err := env.Client.GetTask(context.Background(), id)
+	require.NoError(t, err)
+	s, _ := state.Step("s")
+	require.Equal(t, tasker.StateInProgress, s.Status, "heartbeats kept the attempt alive")
+	require.Equal(t, 1, s.Attempts)
+
+	require.NoError(t, env.Client.CancelTask(context.Background(), id, "operator"))
+	waitFor(t, 10*time.Second, "cancel_requested on heartbeat", func() (bool, error) {
+		status, reply := post(t, b.URL(), bridge.PathHeartbeat, token, nil)
+		return reply.CancelRequested || status == http.StatusGone, fmt.Errorf("%d %s", status, reply.Code)
+	})
+	status, reply := post(t, b.URL(), bridge.PathComplete, token, map[string]any{"results": "too late"})
+	assert.Equal(t, http.StatusGone, status)
+	assert.Equal(t, "attempt_closed", reply.Code)
+}
