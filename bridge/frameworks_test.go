@@ -138,7 +138,7 @@ func startCelery(tb testing.TB, queue string) *proc {
 	root := repoRoot(tb)
 	return startProc(tb, "celery", filepath.Join(root, "examples/bridge/python"),
 		[]string{"PYTHONPATH=" + filepath.Join(root, "bridge/shims/python"), "CELERY_BROKER_URL=" + amqpURL},
-		"/usr/bin/python3", "-m", "celery", "-A", "jobs", "worker", "-Q", queue, "--pool", "threads", "-c", "16",
+		"/usr/bin/python3", "-m", "celery", "-A", "jobs", "worker", "-Q", queue, "--pool", "prefork", "-c", "4",
 		"--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning")
 }
 

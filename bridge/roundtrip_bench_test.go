@@ -145,6 +145,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 					}()
 				}
 				wg.Wait()
+				b.Logf("%s: enqueued %d in %s", r.Framework, par, time.Since(start))
 				close(dones)
 				for d := range dones {
 					await(d)
