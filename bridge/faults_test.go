@@ -425,3 +425,80 @@ func TestHeartbeatCancel(t *testing.T) {
 	assert.Equal(t, http.StatusGone, status)
 	assert.Equal(t, "attempt_closed", reply.Code)
 }
+
+// TestShimFailures: each shim reports what a handler raised — an ordinary exception is a
+// retryable failure carrying its class, a PermanentError stops the step — through the real
+// framework workers.
+func TestShimFailures(t *testing.T) {
+	requireService(t, "Redis", "127.0.0.1:6379")
+	requireService(t, "RabbitMQ", "127.0.0.1:5672")
+	cases := []struct {
+		framework          bridge.Framework
+		flakyJob, declined string
+		start              func(testing.TB, string) *proc
+		class              string
+	}{
+		{bridge.Sidekiq, "FlakyJob", "DeclineJob", startSidekiq, "IOError"},
+		{bridge.Celery, "Examples::Flaky", "Examples::Decline", startCelery, "ConnectionError"},
+		{bridge.BullMQ, "Examples::Flaky", "Examples::Decline", startBullMQ, "TypeError"},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.framework), func(t *testing.T) {
+			tq, jobQ := testsuite.UniqueName(t, string(tc.framework)), jobQueue(t)
+			tmpl, err := template.Parse([]byte(fmt.Sprintf(`
+name: shim_failures
+namespace_name: bridge_faults_%s
+version: 1.0.0
+temporal: {task_queue: %s}
+steps:
+  - name: flaky
+    handler: {callable: Examples::Flaky}
+    retry: {max_attempts: 2, backoff: exponential, backoff_base_ms: 100}
+  - name: decline
+    handler: {callable: Examples::Decline}
+    retry: {max_attempts: 3, backoff: exponential, backoff_base_ms: 100}
+`, tc.framework, tq)), t.Name()+".yaml", "")
+			require.NoError(t, err)
+			env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{tmpl}, KeepQueues: true})
+			cfg := bridge.Config{
+				Sidekiq: &bridge.RedisTarget{Redis: redisURL}, Celery: &bridge.AMQPTarget{AMQP: amqpURL}, BullMQ: &bridge.BullMQTarget{Redis: redisURL},
+				Routes: []bridge.Route{
+					{TaskQueue: tq, Callable: "Examples::Flaky", Framework: tc.framework, Queue: jobQ, Job: tc.flakyJob},
+					{TaskQueue: tq, Callable: "Examples::Decline", Framework: tc.framework, Queue: jobQ, Job: tc.declined},
+				},
+			}
+			startBridge(t, env.Temporal, cfg)
+			tc.start(t, jobQ)
+			id := startTask(t, env, tmpl)
+
+			var flaky, decline tasker.StepStatus
+			waitFor(t, 60*time.Second, "flaky complete and decline in error", func() (bool, error) {
+				res, err := env.Client.GetTask(context.Background(), id)
+				if err != nil {
+					return false, err
+				}
+				flaky, _ = res.Step("flaky")
+				decline, _ = res.Step("decline")
+				return flaky.Status == tasker.StateComplete && decline.Status == tasker.StateError,
+					fmt.Errorf("flaky %s (%s), decline %s (%s)", flaky.Status, flaky.LastError, decline.Status, decline.LastError)
+			})
+			assert.Equal(t, 2, flaky.Attempts, "the ordinary exception was retried")
+			assert.JSONEq(t, `{"attempt": 2}`, string(flaky.Results))
+			assert.Equal(t, 1, decline.Attempts, "PermanentError stops the step")
+			assert.Nil(t, decline.NextAttemptAt)
+			assert.Contains(t, decline.LastError, "card declined")
+
+			// The attempts failed with the handler's exception class and PermanentError as types.
+			var types []string
+			iter := env.Temporal.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+			for iter.HasNext() {
+				ev, err := iter.Next()
+				require.NoError(t, err)
+				if a := ev.GetActivityTaskFailedEventAttributes(); a != nil {
+					types = append(types, a.GetFailure().GetApplicationFailureInfo().GetType())
+				}
+			}
+			assert.ElementsMatch(t, []string{tc.class, tasker.ErrorTypePermanent}, types)
+		})
+	}
+}

@@ -18,6 +18,15 @@ const handlers = {
   },
   // Completes at once: the benchmark's job.
   'Examples::Noop': async () => ({ ok: true }),
+  // Fails its first attempt with an ordinary error (retryable), succeeds on the next.
+  'Examples::Flaky': async (request) => {
+    if (request.step.attempt === 1) throw new TypeError('upstream unavailable');
+    return { attempt: request.step.attempt };
+  },
+  // Always declines: a permanent failure, no further attempts.
+  'Examples::Decline': async () => {
+    throw new taskerBridge.PermanentError('card declined');
+  },
 };
 
 const worker = new Worker(

@@ -41,3 +41,26 @@ def triple(envelope):
 def noop(envelope):
     """Completes at once: the benchmark's task."""
     tasker_bridge.complete(envelope, {"ok": True})
+
+
+def _flaky(request):
+    attempt = request["step"]["attempt"]
+    if attempt == 1:
+        raise ConnectionError("upstream unavailable")
+    return {"attempt": attempt}
+
+
+def _decline(_request):
+    raise tasker_bridge.PermanentError("card declined")
+
+
+@app.task(name="Examples::Flaky")
+def flaky(envelope):
+    """Fails its first attempt with an ordinary exception (retryable), succeeds on the next."""
+    tasker_bridge.run(envelope, _flaky)
+
+
+@app.task(name="Examples::Decline")
+def decline(envelope):
+    """Always declines: a permanent failure, no further attempts."""
+    tasker_bridge.run(envelope, _decline)

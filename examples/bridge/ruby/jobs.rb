@@ -57,3 +57,28 @@ class HugeResultJob
     Sidekiq.logger.warn(e.message) # 413 result_too_large: the bridge failed the attempt
   end
 end
+
+# Fails on its first attempt with an ordinary exception (retryable), succeeds on the next.
+class FlakyJob
+  include Sidekiq::Worker
+  sidekiq_options retry: false
+
+  def perform(envelope)
+    TaskerBridge.run(envelope) do |req|
+      attempt = req.dig("step", "attempt")
+      raise IOError, "upstream unavailable" if attempt == 1
+
+      { "attempt" => attempt }
+    end
+  end
+end
+
+# Always declines: a permanent failure, no further attempts.
+class DeclineJob
+  include Sidekiq::Worker
+  sidekiq_options retry: false
+
+  def perform(envelope)
+    TaskerBridge.run(envelope) { |_req| raise TaskerBridge::PermanentError, "card declined" }
+  end
+end
