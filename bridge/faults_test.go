@@ -397,14 +397,14 @@ func TestFailReports(t *testing.T) {
 func TestHeartbeatCancel(t *testing.T) {
 	requireService(t, "Redis", "127.0.0.1:6379")
 	tq, jobQ := testsuite.UniqueName(t, "sidekiq"), jobQueue(t)
-	tmpl := oneStep(t, tq, "      heartbeat: 2s\n")
+	tmpl := oneStep(t, tq, "      heartbeat: 3s\n")
 	env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{tmpl}, KeepQueues: true})
 	b := startBridge(t, env.Temporal, sidekiqConfig(tq, jobQ, "ManualJob"))
 	id := startTask(t, env, tmpl)
 	envl := envelopeOf(t, popSidekiqJob(t, jobQ))
 	token := envl.Callback.Token
 
-	for range 4 { // 4 s of work, twice the heartbeat timeout
+	for range 5 { // 5 s of work, longer than the heartbeat timeout
 		status, reply := post(t, b.URL(), bridge.PathHeartbeat, token, map[string]any{"details": "working"})
 		require.Equal(t, http.StatusOK, status, reply.Error)
 		require.False(t, reply.CancelRequested)
