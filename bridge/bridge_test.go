@@ -56,8 +56,8 @@ func mixedConfig(q queues) bridge.Config {
 		Celery:  &bridge.AMQPTarget{AMQP: amqpURL},
 		BullMQ:  &bridge.BullMQTarget{Redis: redisURL},
 		Routes: []bridge.Route{
-			{TaskQueue: q.sidekiqTQ, Callable: "Examples::AddTen", Framework: bridge.Sidekiq, Queue: q.jobQ, Job: "AddTenJob"},
-			{TaskQueue: q.celeryTQ, Callable: "Examples::Triple", Framework: bridge.Celery, Queue: q.jobQ, Job: "Examples::Triple"},
+			{TaskQueue: q.sidekiqTQ, Callable: "Bridge::AddTen", Framework: bridge.Sidekiq, Queue: q.jobQ, Job: "AddTenJob"},
+			{TaskQueue: q.celeryTQ, Callable: "Bridge::Triple", Framework: bridge.Celery, Queue: q.jobQ, Job: "Bridge::Triple"},
 			{TaskQueue: q.bullTQ, Framework: bridge.BullMQ, Queue: q.jobQ},
 		},
 	}

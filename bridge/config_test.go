@@ -52,11 +52,11 @@ func TestLoadConfigRoutes(t *testing.T) {
 		framework       bridge.Framework
 		job             string
 	}{
-		{"bridge-sidekiq", "Examples::AddTen", true, bridge.Sidekiq, "AddTenJob"},
+		{"bridge-sidekiq", "Bridge::AddTen", true, bridge.Sidekiq, "AddTenJob"},
 		{"bridge-sidekiq", "Examples::Other", false, "", ""},
-		{"bridge-celery", "Examples::Triple", true, bridge.Celery, "Examples::Triple"},
+		{"bridge-celery", "Bridge::Triple", true, bridge.Celery, "Bridge::Triple"},
 		{"bridge-bullmq", "Examples::Anything", true, bridge.BullMQ, ""}, // catch-all: the job is the callable
-		{"elsewhere", "Examples::AddTen", false, "", ""},
+		{"elsewhere", "Bridge::AddTen", false, "", ""},
 	}
 	for _, tc := range cases {
 		r, ok := cfg.Lookup(tc.queue, tc.callable)

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The bridge's BullMQ enqueue sidecar. cmd/bridge starts it as a child process and writes one
 // JSON line per job on its stdin:
-//   {"id": 7, "queue": "steps", "name": "Examples::Sum", "job_id": "…", "data": {…envelope…}}
+//   {"id": 7, "queue": "steps", "name": "Bridge::Sum", "job_id": "…", "data": {…envelope…}}
 // It adds the job with BullMQ's own Queue.add, so the job is exactly what the installed BullMQ
 // Worker expects, and answers one line on stdout: {"id": 7, "ok": true} or {"id": 7, "error": "…"}.
 // Redis comes from $TASKER_BULLMQ_REDIS (redis://host:port/db). It exits when stdin closes.

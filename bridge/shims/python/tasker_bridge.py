@@ -3,7 +3,7 @@ cmd/bridge.
 
 A task receives one argument, the bridge's envelope (a dict), and reports with::
 
-    @app.task(name="Examples::Triple")
+    @app.task(name="Bridge::Triple")
     def triple(envelope):
         return tasker_bridge.run(envelope, lambda request: {"value": 3})
 

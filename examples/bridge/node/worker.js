@@ -12,7 +12,7 @@ const url = process.env.REDIS_URL || 'redis://127.0.0.1:6379/0';
 
 const handlers = {
   // d of examples/bridge/mixed.yaml: the sum of the parents' values.
-  'Examples::Sum': async (request) => {
+  'Bridge::Sum': async (request) => {
     const values = Object.values(request.dependency_results || {}).map((r) => r.value);
     return { value: values.reduce((a, b) => a + b, 0) };
   },

@@ -31,7 +31,7 @@ def _triple(request):
     return {"value": parent["value"] * 3}
 
 
-@app.task(name="Examples::Triple")
+@app.task(name="Bridge::Triple")
 def triple(envelope):
     """c of examples/bridge/mixed.yaml: three times the value of initialization.from."""
     tasker_bridge.run(envelope, _triple)
