@@ -121,3 +121,19 @@ routes:
 	fmt.Println(r.Framework, r.Queue, r.Job, cfg.Callback.Listen)
 	// Output: sidekiq payments ChargeJob 127.0.0.1:8787
 }
+
+func ExampleSigner() {
+	signer, err := bridge.NewSigner([]byte("a secret of at least thirty-two bytes"))
+	if err != nil {
+		panic(err)
+	}
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	token, _ := signer.Sign(bridge.Claims{TaskToken: []byte("temporal task token"), Step: "charge", Attempt: 1, Expires: now.Add(time.Hour)})
+	claims, err := signer.Verify(token, now)
+	fmt.Println(claims.Step, claims.Attempt, string(claims.TaskToken), err)
+	_, err = signer.Verify(token, now.Add(2*time.Hour))
+	fmt.Println(err)
+	// Output:
+	// charge 1 temporal task token <nil>
+	// callback token has expired (at 2026-01-01T13:00:00Z)
+}
