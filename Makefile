@@ -10,9 +10,9 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 run:
 	$(GO) run ./cmd/worker
 
-## build: the worker, the CLI and the standalone dev server into bin/
+## build: the worker, the CLI, the standalone dev server and the bridge into bin/
 build:
-	$(GO) build -o bin/ ./cmd/worker ./cmd/tasker ./cmd/devserver
+	$(GO) build -o bin/ ./cmd/worker ./cmd/tasker ./cmd/devserver ./cmd/bridge
 
 ## test: the whole suite (unit + integration on one embedded Temporal server and PostgreSQL) + a short fuzz run
 test: build
