@@ -13,6 +13,7 @@ import (
 	"github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/bridge"
 	"github.com/tasker-systems/tasker-temporal/client"
+	"github.com/tasker-systems/tasker-temporal/examples/typescript/tsworker"
 	"github.com/tasker-systems/tasker-temporal/template"
 	"github.com/tasker-systems/tasker-temporal/testsuite"
 	"github.com/tasker-systems/tasker-temporal/testsuite/tasktest"
@@ -22,14 +23,15 @@ func TestMain(m *testing.M) { testsuite.Main(m) }
 
 // queues are one test's task queues and framework queues, unique to it.
 type queues struct {
-	goQ, sidekiqTQ, celeryTQ, bullTQ string
-	jobQ                             string // the framework queue name (Sidekiq, Celery and BullMQ alike)
+	goQ, sidekiqTQ, celeryTQ, bullTQ, tsTQ string
+	jobQ                                   string // the framework queue name (Sidekiq, Celery and BullMQ alike)
 }
 
 func newQueues(t testing.TB) queues {
 	return queues{
 		goQ: testsuite.UniqueName(t, "go"), sidekiqTQ: testsuite.UniqueName(t, "sidekiq"),
 		celeryTQ: testsuite.UniqueName(t, "celery"), bullTQ: testsuite.UniqueName(t, "bullmq"),
+		tsTQ: testsuite.UniqueName(t, "typescript"),
 		jobQ: jobQueue(t),
 	}
 }
@@ -39,7 +41,7 @@ func mixedTemplate(t testing.TB, q queues) *template.Template {
 	t.Helper()
 	tmpl, err := template.LoadFile(filepath.Join(repoRoot(t), "examples/bridge/mixed.yaml"), "")
 	require.NoError(t, err)
-	rename := map[string]string{"bridge-go": q.goQ, "bridge-sidekiq": q.sidekiqTQ, "bridge-celery": q.celeryTQ, "bridge-bullmq": q.bullTQ}
+	rename := map[string]string{"bridge-go": q.goQ, "bridge-sidekiq": q.sidekiqTQ, "bridge-celery": q.celeryTQ, "bridge-bullmq": q.bullTQ, "bridge-typescript": q.tsTQ}
 	for i := range tmpl.Steps {
 		s := &tmpl.Steps[i]
 		renamed, ok := rename[s.Temporal.TaskQueue]
@@ -104,6 +106,7 @@ func TestMixedRuntimes(t *testing.T) {
 	startSidekiq(t, q.jobQ)
 	startCelery(t, q.jobQ)
 	startBullMQ(t, q.jobQ)
+	tsworker.Start(t, "worker.js", q.tsTQ)
 
 	res := runTask(t, env, tasker.TaskRequest{Namespace: "examples", Name: "bridge_mixed", Context: json.RawMessage(`{"number": 3}`), RequestedAt: time.Now()}, 90*time.Second)
 	require.Equal(t, tasker.StateComplete, res.Status, "%+v", res)
@@ -111,4 +114,5 @@ func TestMixedRuntimes(t *testing.T) {
 	assert.Equal(t, 19, value(t, res, "b"), "Sidekiq: 9+10")
 	assert.Equal(t, 27, value(t, res, "c"), "Celery: 9×3")
 	assert.Equal(t, 46, value(t, res, "d"), "BullMQ: 19+27")
+	assert.Equal(t, 92, value(t, res, "e"), "TypeScript: 46×2")
 }

@@ -67,10 +67,18 @@ const sendReceipt: StepHandler = (req) => {
   return { charge_id: charge.charge_id, amount: charge.amount, tracking: shipment.tracking ?? null, sent: true };
 };
 
+/** The mixed-runtime example's last step (examples/bridge/mixed.yaml): doubles the value of the
+ * step named by initialization.from. */
+const double: StepHandler = (req) => {
+  const from = String(req.step.initialization?.from ?? '');
+  return { value: Number(dependency(req, from).value) * 2 };
+};
+
 /** Activities by callable: the names the template's handler.callable fields use. */
 export const activities = {
   'TypeScript::ValidateOrder': stepActivity(validateOrder),
   'TypeScript::ChargeCard': stepActivity(chargeCard),
   'TypeScript::ShipOrder': stepActivity(shipOrder),
   'TypeScript::SendReceipt': stepActivity(sendReceipt),
+  'TypeScript::Double': stepActivity(double),
 };
