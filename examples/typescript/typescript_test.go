@@ -25,7 +25,6 @@ func TestMain(m *testing.M) { testsuite.Main(m) }
 // startWorker runs dist/<script> serving queue until the test ends (see tsworker.Start).
 func startWorker(t *testing.T, script, queue string) { tsworker.Start(t, script, queue) }
 
-
 // transitions collects every transition the workflow records, by workflow ID.
 type transitions struct {
 	mu sync.Mutex
