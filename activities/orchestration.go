@@ -113,9 +113,23 @@ func (s Settings) WithDefaults() Settings {
 	return s
 }
 
+// Unpack returns the resolved template, packed or not.
+func (r ResolvedTask) Unpack() (*template.Template, error) {
+	if len(r.Packed) > 0 {
+		return template.Unpack(r.Packed)
+	}
+	if r.Template == nil {
+		return nil, errors.New("resolve template: no template returned")
+	}
+	return r.Template, nil
+}
+
 // ResolvedTask is what the workflow needs to start walking a task.
 type ResolvedTask struct {
-	Template *template.Template `json:"template"`
+	// Packed is the template, packed (template.Pack) to stay well under Temporal's payload limits.
+	Packed []byte `json:"packed,omitempty"`
+	// Template is the unpacked template, as workers before Packed sent it (kept for replay).
+	Template *template.Template `json:"template,omitempty"`
 	// Record is true when transitions must be sent to the Record activity (a mirror or a
 	// publisher is configured).
 	Record bool `json:"record"`
@@ -131,7 +145,11 @@ func (o *Orchestration) ResolveTemplate(ctx context.Context, req tasker.TaskRequ
 	if err != nil {
 		return ResolvedTask{}, err
 	}
-	return ResolvedTask{Template: tmpl, Record: o.Mirror != nil || o.Publisher != nil, Settings: o.Settings.WithDefaults()}, nil
+	packed, err := template.Pack(tmpl)
+	if err != nil {
+		return ResolvedTask{}, err
+	}
+	return ResolvedTask{Packed: packed, Record: o.Mirror != nil || o.Publisher != nil, Settings: o.Settings.WithDefaults()}, nil
 }
 
 // ResolveRequest looks the request's template up and validates the request against it. The

@@ -18,6 +18,8 @@ import (
 
 	"github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/client"
+	"github.com/tasker-systems/tasker-temporal/compat"
+	"github.com/tasker-systems/tasker-temporal/migrations"
 	"github.com/tasker-systems/tasker-temporal/template"
 	"github.com/tasker-systems/tasker-temporal/testsuite"
 	"github.com/tasker-systems/tasker-temporal/testsuite/tasktest"
@@ -119,12 +121,15 @@ type benchEnv struct {
 }
 
 func newBenchEnv(b *testing.B, shapes ...shape) *benchEnv {
+	return newBenchEnvWith(b, tasktest.EnvOptions{}, shapes...)
+}
+
+func newBenchEnvWith(b *testing.B, opts tasktest.EnvOptions, shapes ...shape) *benchEnv {
 	b.Helper()
-	var tmpls []*template.Template
 	for _, s := range shapes {
-		tmpls = append(tmpls, s.template())
+		opts.Templates = append(opts.Templates, s.template())
 	}
-	env := tasktest.NewEnv(b, tasktest.EnvOptions{Templates: tmpls})
+	env := tasktest.NewEnv(b, opts)
 	// Both workflows' activities are served by one worker on the step queue; the hand-written
 	// workflow runs on a queue of its own, like TaskerTask on the orchestration queue (so neither
 	// gets eager activity dispatch).
@@ -233,4 +238,51 @@ func history(b *testing.B, tc sdkclient.Client, workflowID string) *historypb.Hi
 		h.Events = append(h.Events, ev)
 	}
 	return h
+}
+
+// BenchmarkMirrorThroughput runs 100 tasks of 10 steps at once, with the Rails mirror off (the
+// baseline) and on, and reports steps/s: the mirror's cost to a busy worker.
+func BenchmarkMirrorThroughput(b *testing.B) {
+	s := fanOut(8) // 10 steps
+	run := func(b *testing.B, opts tasktest.EnvOptions) {
+		e := newBenchEnvWith(b, opts, s)
+		const tasks = 100
+		b.ResetTimer()
+		for range b.N {
+			ids := make([]string, tasks)
+			for k := range ids {
+				task, err := e.env.Client.StartTask(context.Background(), tasker.TaskRequest{Namespace: "bench", Name: s.name},
+					client.StartOptions{WorkflowID: testsuite.UniqueName(b, "mirror")})
+				require.NoError(b, err)
+				ids[k] = task.WorkflowID
+			}
+			for _, id := range ids {
+				res, err := e.env.Client.WaitTask(context.Background(), id)
+				require.NoError(b, err)
+				require.Equal(b, tasker.StateComplete, res.Status)
+			}
+		}
+		b.ReportMetric(float64(b.N*tasks*len(s.deps))/b.Elapsed().Seconds(), "steps/s")
+	}
+	b.Run("base_off", func(b *testing.B) { run(b, tasktest.EnvOptions{}) })
+	b.Run("on", func(b *testing.B) {
+		store, err := compat.Open(context.Background(), testsuite.NewDatabase(b))
+		require.NoError(b, err)
+		b.Cleanup(store.Close)
+		_, err = migrations.Ensure(context.Background(), store.Pool(), migrations.Options{})
+		require.NoError(b, err)
+		run(b, tasktest.EnvOptions{Mirror: compat.Mirror{Store: store}})
+	})
+}
+
+// BenchmarkTenThousandSteps runs one task of 10,000 steps (1 → 9,998 → 1) to the end: it
+// continues-as-new several times and keeps at most 500 steps in flight.
+func BenchmarkTenThousandSteps(b *testing.B) {
+	s := fanOut(9_998)
+	e := newBenchEnv(b, s)
+	b.ResetTimer()
+	for range b.N {
+		e.runTasker(b, s)
+	}
+	b.ReportMetric(float64(b.N*len(s.deps))/b.Elapsed().Seconds(), "steps/s")
 }

@@ -16,7 +16,10 @@ import (
 // Carry is the state a task takes across continue-as-new: the template, the DAG state, every
 // step's results and last error, and the transitions the recorder has not applied yet.
 type Carry struct {
-	Template  *template.Template         `json:"template"`
+	// PackedTemplate is the template, packed (template.Pack): a large template would not fit.
+	PackedTemplate []byte `json:"packed_template,omitempty"`
+	// Template is the unpacked template of carries made before PackedTemplate (kept for replay).
+	Template  *template.Template         `json:"template,omitempty"`
 	Settings  activities.Settings        `json:"settings"`
 	Record    bool                       `json:"record"`
 	Created   bool                       `json:"created"`
@@ -38,8 +41,12 @@ func (w *walker) continueAsNewDue(ctx workflow.Context) bool {
 
 func (w *walker) continueAsNew(ctx workflow.Context) error {
 	w.flush(ctx) // best effort; whatever is left travels in the carry
+	packed, err := template.Pack(w.tmpl)
+	if err != nil {
+		return err
+	}
 	c := &Carry{
-		Template: w.tmpl, Settings: w.settings, Record: w.record, Created: w.mirror.created,
+		PackedTemplate: packed, Settings: w.settings, Record: w.record, Created: w.mirror.created,
 		TaskID: w.taskID, TaskState: w.task.String(), Seq: w.seq, DAG: w.run.Snapshot(),
 		Results: map[string]json.RawMessage{}, Errors: map[string]string{}, Unsent: w.unsent,
 	}
@@ -57,11 +64,18 @@ func (w *walker) continueAsNew(ctx workflow.Context) error {
 
 // restore rebuilds the walker from a carry.
 func (w *walker) restore(c *Carry) error {
-	if c.Template == nil {
+	var err error
+	switch {
+	case len(c.PackedTemplate) > 0:
+		if w.tmpl, err = template.Unpack(c.PackedTemplate); err != nil {
+			return fmt.Errorf("carry: %w", err)
+		}
+	case c.Template != nil:
+		w.tmpl = c.Template
+	default:
 		return temporal.NewNonRetryableApplicationError("continue-as-new carry without a template", activities.ErrorTypeInvalidRequest, nil)
 	}
-	var err error
-	w.tmpl, w.settings, w.record, w.taskID, w.seq = c.Template, c.Settings.WithDefaults(), c.Record, c.TaskID, c.Seq
+	w.settings, w.record, w.taskID, w.seq = c.Settings.WithDefaults(), c.Record, c.TaskID, c.Seq
 	w.mirror.created = c.Created
 	if w.task, err = dag.ParseState(c.TaskState); err != nil {
 		return fmt.Errorf("carry: task state: %w", err)

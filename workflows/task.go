@@ -98,7 +98,10 @@ func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.tmpl, w.record = resolved.Template, resolved.Record
+	if w.tmpl, err = resolved.Unpack(); err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrorTypeTemplateNotFound, err)
+	}
+	w.record = resolved.Record
 	w.settings = resolved.Settings.WithDefaults()
 	if w.graph, err = w.tmpl.Graph(); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("template %s: %v", w.tmpl.Key(), err), activities.ErrorTypeInvalidRequest, err)
@@ -119,9 +122,6 @@ func resolveTemplate(ctx workflow.Context, req tasker.TaskRequest) (activities.R
 	var resolved activities.ResolvedTask
 	if err := workflow.ExecuteLocalActivity(lctx, activities.ResolveTemplateName, req).Get(ctx, &resolved); err != nil {
 		return resolved, err
-	}
-	if resolved.Template == nil {
-		return resolved, temporal.NewNonRetryableApplicationError("resolve template: no template returned", activities.ErrorTypeTemplateNotFound, nil)
 	}
 	return resolved, nil
 }
