@@ -179,16 +179,7 @@ func (a *app) statusCmd() *cobra.Command {
 		Short: "Show a task's state and each step's state, attempts and results",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, closeFn, err := a.client(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			res, err := c.GetTask(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return a.printResult(res)
+			return a.printTask(cmd.Context(), args[0], (*client.Client).GetTask)
 		},
 	}
 }
@@ -199,16 +190,7 @@ func (a *app) waitCmd() *cobra.Command {
 		Short: "Wait for a task to finish and print its final state",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, closeFn, err := a.client(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			res, err := c.WaitTask(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return a.printResult(res)
+			return a.printTask(cmd.Context(), args[0], (*client.Client).WaitTask)
 		},
 	}
 }
@@ -220,22 +202,7 @@ func (a *app) listCmd() *cobra.Command {
 		Short: "List tasks (newest first)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, closeFn, err := a.client(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			tasks, err := c.ListTasks(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				return printJSON(tasks)
-			}
-			for _, t := range tasks {
-				fmt.Printf("%-60s %-12s %s/%s@%s  %s\n", t.WorkflowID, t.Status, t.Namespace, t.Name, t.Version, t.StartedAt.Format(time.RFC3339))
-			}
-			return nil
+			return a.withClient(cmd.Context(), func(c *client.Client) error { return a.list(cmd.Context(), c, f) })
 		},
 	}
 	cmd.Flags().StringVar(&f.Namespace, "namespace", "", "only tasks of this template namespace")
@@ -244,6 +211,20 @@ func (a *app) listCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.Query, "query", "", "a Temporal visibility query ANDed with the filters")
 	cmd.Flags().IntVar(&f.Limit, "limit", 50, "at most this many tasks")
 	return cmd
+}
+
+func (a *app) list(ctx context.Context, c *client.Client, f client.ListFilter) error {
+	tasks, err := c.ListTasks(ctx, f)
+	if err != nil {
+		return err
+	}
+	if a.jsonOut {
+		return printJSON(tasks)
+	}
+	for _, t := range tasks {
+		fmt.Printf("%-60s %-12s %s/%s@%s  %s\n", t.WorkflowID, t.Status, t.Namespace, t.Name, t.Version, t.StartedAt.Format(time.RFC3339))
+	}
+	return nil
 }
 
 func (a *app) cancelCmd() *cobra.Command {
@@ -304,21 +285,29 @@ func (a *app) resolveCmd() *cobra.Command {
 
 // operate runs an operator action and prints the task's state after it.
 func (a *app) operate(ctx context.Context, workflowID, done string, action func(*client.Client) error) error {
-	c, closeFn, err := a.client(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	if err := action(c); err != nil {
-		return err
-	}
-	if !a.jsonOut {
-		fmt.Printf("task %s: %s\n", workflowID, done)
-		return nil
-	}
-	res, err := c.GetTask(ctx, workflowID)
-	if err != nil {
-		return err
-	}
-	return printJSON(res)
+	return a.withClient(ctx, func(c *client.Client) error {
+		if err := action(c); err != nil {
+			return err
+		}
+		if !a.jsonOut {
+			fmt.Printf("task %s: %s\n", workflowID, done)
+			return nil
+		}
+		res, err := c.GetTask(ctx, workflowID)
+		if err != nil {
+			return err
+		}
+		return printJSON(res)
+	})
+}
+
+// printTask fetches a task with get and prints it.
+func (a *app) printTask(ctx context.Context, workflowID string, get func(*client.Client, context.Context, string) (tasker.TaskResult, error)) error {
+	return a.withClient(ctx, func(c *client.Client) error {
+		res, err := get(c, ctx, workflowID)
+		if err != nil {
+			return err
+		}
+		return a.printResult(res)
+	})
 }

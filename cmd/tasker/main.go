@@ -93,6 +93,16 @@ func (a *app) client(ctx context.Context, withTemplates bool) (*client.Client, f
 	return client.New(tc, opts), tc.Close, nil
 }
 
+// withClient dials Temporal (without templates), runs fn and closes the connection.
+func (a *app) withClient(ctx context.Context, fn func(*client.Client) error) error {
+	c, closeFn, err := a.client(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	return fn(c)
+}
+
 // templates loads the template registry. Without an explicit TASKER_TEMPLATES, a missing default
 // directory is not an error: the workflow validates the request itself.
 func (a *app) templates() (*template.Registry, error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/client"
 )
 
 func printJSON(v any) error {
@@ -67,31 +69,27 @@ func (a *app) dagCmd() *cobra.Command {
 		Short: "Show a task's DAG: steps, states, dependencies (--mermaid for a diagram)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, closeFn, err := a.client(cmd.Context(), false)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			res, err := c.GetTask(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
 			if a.jsonOut {
-				return printJSON(res)
+				return a.printTask(cmd.Context(), args[0], (*client.Client).GetTask)
 			}
-			details, err := c.Details(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if mermaid {
-				if i := strings.Index(details, "```mermaid\n"); i >= 0 {
-					details = strings.TrimSuffix(details[i+len("```mermaid\n"):], "```\n")
-				}
-			}
-			fmt.Print(details)
-			return nil
+			return a.withClient(cmd.Context(), func(c *client.Client) error { return printDetails(cmd.Context(), c, args[0], mermaid) })
 		},
 	}
 	cmd.Flags().BoolVar(&mermaid, "mermaid", false, "print only the Mermaid flowchart")
 	return cmd
+}
+
+// printDetails prints the task's live DAG as the workflow publishes it.
+func printDetails(ctx context.Context, c *client.Client, workflowID string, mermaid bool) error {
+	details, err := c.Details(ctx, workflowID)
+	if err != nil {
+		return err
+	}
+	if mermaid {
+		if i := strings.Index(details, "```mermaid\n"); i >= 0 {
+			details = strings.TrimSuffix(details[i+len("```mermaid\n"):], "```\n")
+		}
+	}
+	fmt.Print(details)
+	return nil
 }
