@@ -2,7 +2,6 @@ package dag
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -11,16 +10,16 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tasker-systems/tasker-temporal/migrations"
 	"github.com/tasker-systems/tasker-temporal/testsuite"
 )
 
 // The SQL side of the readiness benchmarks: the same DAG and state held in Tasker's Rails tables,
 // asked the same question by one query with the semantics of get_step_readiness_status.
 
-//go:embed testdata/rails_schema.sql
-var railsSchema string
 
 // readinessSQL answers "which steps of task $1 are ready at $2" the way Tasker's
 // get_step_readiness_status does (TASKER-REFERENCE §3), in its shape: the current state from the
@@ -80,20 +79,20 @@ func railsDB(tb testing.TB) *pgx.Conn {
 		if sharedErr != nil {
 			return
 		}
-		conn, err := pgx.Connect(ctx, sharedDB)
+		pool, err := pgxpool.New(ctx, sharedDB)
 		if err != nil {
 			sharedErr = err
 			return
 		}
-		defer func() { _ = conn.Close(ctx) }()
-		if _, err := conn.Exec(ctx, railsSchema); err != nil {
-			sharedErr = fmt.Errorf("load testdata/rails_schema.sql: %w", err)
+		defer pool.Close()
+		if _, err := migrations.Ensure(ctx, pool, migrations.Options{}); err != nil {
+			sharedErr = fmt.Errorf("create the Rails schema: %w", err)
 			return
 		}
-		_, sharedErr = conn.Exec(ctx, `
-INSERT INTO tasker_task_namespaces (task_namespace_id, name, created_at, updated_at) VALUES (1, 'default', now(), now());
-INSERT INTO tasker_dependent_systems (dependent_system_id, name, created_at, updated_at) VALUES (1, 'default', now(), now());
-INSERT INTO tasker_named_tasks (named_task_id, name, task_namespace_id, created_at, updated_at) VALUES (1, 'bench', 1, now(), now());`)
+		_, sharedErr = pool.Exec(ctx, `
+INSERT INTO tasker_task_namespaces (task_namespace_id, name, created_at, updated_at) VALUES (1, 'default', now(), now()) ON CONFLICT DO NOTHING;
+INSERT INTO tasker_dependent_systems (dependent_system_id, name, created_at, updated_at) VALUES (1, 'default', now(), now()) ON CONFLICT DO NOTHING;
+INSERT INTO tasker_named_tasks (named_task_id, name, task_namespace_id, created_at, updated_at) VALUES (1, 'bench', 1, now(), now()) ON CONFLICT DO NOTHING;`)
 	})
 	if sharedErr != nil {
 		tb.Fatalf("rails database: %v", sharedErr)
