@@ -20,7 +20,6 @@ import (
 // The SQL side of the readiness benchmarks: the same DAG and state held in Tasker's Rails tables,
 // asked the same question by one query with the semantics of get_step_readiness_status.
 
-
 // readinessSQL answers "which steps of task $1 are ready at $2" the way Tasker's
 // get_step_readiness_status does (TASKER-REFERENCE §3), in its shape: the current state from the
 // most_recent transition, parents' states through the edges, grouped per step.
