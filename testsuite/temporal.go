@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,7 +93,7 @@ func StartDevServer(ctx context.Context) (string, func(), error) {
 	return addr, stop, nil
 }
 
-func readAddress(r interface{ Read([]byte) (int, error) }, timeout time.Duration) (string, error) {
+func readAddress(r io.Reader, timeout time.Duration) (string, error) {
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(r)

@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -425,7 +427,7 @@ const cancelGrace = time.Minute
 func (w *walker) cancelTask(parent workflow.Context) (tasker.TaskResult, error) {
 	throughTemporal := parent.Err() != nil
 	ctx, _ := workflow.NewDisconnectedContext(parent)
-	for _, i := range sortedKeys(w.cancels) {
+	for _, i := range slices.Sorted(maps.Keys(w.cancels)) { // in step order: deterministic
 		w.cancels[i]()
 	}
 	_, _ = workflow.AwaitWithTimeout(ctx, cancelGrace, func() bool { return len(w.completions) >= w.inFlight })
@@ -490,19 +492,6 @@ func (w *walker) result(ctx workflow.Context) tasker.TaskResult {
 		res.Steps[i] = s
 	}
 	return res
-}
-
-func sortedKeys(m map[int]workflow.CancelFunc) []int {
-	keys := make([]int, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for a := 1; a < len(keys); a++ {
-		for b := a; b > 0 && keys[b] < keys[b-1]; b-- {
-			keys[b], keys[b-1] = keys[b-1], keys[b]
-		}
-	}
-	return keys
 }
 
 var errUnknownStep = errors.New("unknown step")
