@@ -11,11 +11,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/tasker-systems/tasker-temporal/internal/schemaerr"
 )
 
 // Schema file names, also their names within this package.
@@ -104,7 +105,7 @@ func Validate(name string, doc []byte) error {
 	if !errors.As(err, &ve) {
 		return fmt.Errorf("validate against %s: %w", name, err)
 	}
-	return &Error{Schema: name, Problems: problems(ve)}
+	return &Error{Schema: name, Problems: schemaerr.Problems(ve)}
 }
 
 // Error is a document that does not match a schema.
@@ -113,69 +114,9 @@ type Error struct {
 	Problems []Problem // sorted by location
 }
 
-// Problem is one failing location of a document.
-type Problem struct {
-	Path    string // JSON pointer; "" is the whole document
-	Message string
-}
+// Problem is one failing location of a document: a JSON pointer and what is wrong there.
+type Problem = schemaerr.Problem
 
 func (e *Error) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		path := p.Path
-		if path == "" {
-			path = "(root)"
-		}
-		parts[i] = path + ": " + p.Message
-	}
-	return fmt.Sprintf("does not match %s: %s", e.Schema, strings.Join(parts, "; "))
-}
-
-func problems(ve *jsonschema.ValidationError) []Problem {
-	var out []Problem
-	seen := map[Problem]bool{}
-	var walk func(*jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
-			}
-			return
-		}
-		p := Problem{Path: pointer(e.InstanceLocation), Message: leafMessage(e)}
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	walk(ve)
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Path != out[j].Path {
-			return out[i].Path < out[j].Path
-		}
-		return out[i].Message < out[j].Message
-	})
-	return out
-}
-
-func leafMessage(e *jsonschema.ValidationError) string {
-	units := e.BasicOutput()
-	if units != nil && units.Error != nil {
-		return units.Error.String()
-	}
-	for _, u := range units.Errors {
-		if u.Error != nil {
-			return u.Error.String()
-		}
-	}
-	return e.Error()
-}
-
-func pointer(tokens []string) string {
-	var b strings.Builder
-	for _, t := range tokens {
-		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
-	}
-	return b.String()
+	return fmt.Sprintf("does not match %s: %s", e.Schema, schemaerr.Join(e.Problems))
 }

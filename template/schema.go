@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/tasker-systems/tasker-temporal/internal/schemaerr"
 )
 
 // compiled caches compiled input schemas by their JSON text: templates are few and long-lived,
@@ -66,7 +66,7 @@ func (t *Template) ValidateContext(ctx json.RawMessage) error {
 	if !errors.As(err, &ve) {
 		return fmt.Errorf("validate task context for %s: %w", t.Key(), err)
 	}
-	return &ContextError{Template: t.Key(), Problems: problems(ve)}
+	return &ContextError{Template: t.Key(), Problems: schemaerr.Problems(ve)}
 }
 
 // ContextError is a task context that does not match its template's input schema.
@@ -75,65 +75,9 @@ type ContextError struct {
 	Problems []ContextProblem // sorted by location
 }
 
-// ContextProblem is one failing location of a task context.
-type ContextProblem struct {
-	Path    string // JSON pointer into the context; "" is the whole context
-	Message string
-}
+// ContextProblem is one failing location of a document: a JSON pointer and what is wrong there.
+type ContextProblem = schemaerr.Problem
 
 func (e *ContextError) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		path := p.Path
-		if path == "" {
-			path = "(root)"
-		}
-		parts[i] = path + ": " + p.Message
-	}
-	return fmt.Sprintf("context does not match the input schema of %s: %s", e.Template, strings.Join(parts, "; "))
-}
-
-// problems flattens a validation error tree into its leaves: each a location and what is wrong.
-func problems(ve *jsonschema.ValidationError) []ContextProblem {
-	var out []ContextProblem
-	seen := map[ContextProblem]bool{}
-	var walk func(*jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
-			}
-			return
-		}
-		p := ContextProblem{Path: pointer(e.InstanceLocation), Message: leafMessage(e)}
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	walk(ve)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
-}
-
-func leafMessage(e *jsonschema.ValidationError) string {
-	units := e.BasicOutput()
-	if units != nil && units.Error != nil {
-		return units.Error.String()
-	}
-	for _, u := range units.Errors {
-		if u.Error != nil {
-			return u.Error.String()
-		}
-	}
-	return e.Error()
-}
-
-func pointer(tokens []string) string {
-	var b strings.Builder
-	for _, t := range tokens {
-		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
-	}
-	return b.String()
+	return fmt.Sprintf("context does not match the input schema of %s: %s", e.Template, schemaerr.Join(e.Problems))
 }

@@ -18,14 +18,14 @@ func TestValidateContext(t *testing.T) {
 	}{
 		{"valid", `{"order_id": 7, "customer": {"email": "a@b.c"}, "items": [{"sku": "x", "quantity": 1}]}`, nil},
 		{"every failing path", `{"order_id": 0, "customer": {}, "items": [{"sku": 1, "quantity": 0}, {"quantity": 2}]}`, []ContextProblem{
-			{"/customer", "missing property 'email'"},
-			{"/items/0/quantity", "minimum: got 0, want 1"},
-			{"/items/0/sku", "got number, want string"},
-			{"/items/1", "missing property 'sku'"},
-			{"/order_id", "minimum: got 0, want 1"},
+			{Path: "/customer", Message: "missing property 'email'"},
+			{Path: "/items/0/quantity", Message: "minimum: got 0, want 1"},
+			{Path: "/items/0/sku", Message: "got number, want string"},
+			{Path: "/items/1", Message: "missing property 'sku'"},
+			{Path: "/order_id", Message: "minimum: got 0, want 1"},
 		}},
-		{"empty context is {}", ``, []ContextProblem{{"", "missing properties 'order_id', 'customer'"}}},
-		{"not an object", `[1]`, []ContextProblem{{"", "got array, want object"}}},
+		{"empty context is {}", ``, []ContextProblem{{Path: "", Message: "missing properties 'order_id', 'customer'"}}},
+		{"not an object", `[1]`, []ContextProblem{{Path: "", Message: "got array, want object"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
