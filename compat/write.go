@@ -167,6 +167,11 @@ type stepColumns struct {
 	setBackoff           bool
 	backoff              *int32
 	updatedAt            time.Time
+	// retry_limit and retryable follow the workflow's metadata (max_attempts, retryable) on the
+	// transitions that change them: a permanent error, an operator's retry with more attempts.
+	setLimit, setRetryable bool
+	retryLimit             int32
+	retryable              bool
 }
 
 // taskState is what a flush reads under the task's advisory lock.
@@ -483,6 +488,20 @@ func (c *stepColumns) apply(t tasker.Transition) {
 	default: // pending, cancelled
 		c.inProcess = false
 	}
+	c.applyLimits(t.Metadata)
+}
+
+// applyLimits takes max_attempts and retryable from a transition's metadata.
+func (c *stepColumns) applyLimits(md map[string]any) {
+	if n, ok := md["max_attempts"].(float64); ok && n > 0 {
+		c.setLimit, c.retryLimit = true, int32(n)
+	}
+	if n, ok := md["max_attempts"].(int); ok && n > 0 {
+		c.setLimit, c.retryLimit = true, int32(n)
+	}
+	if r, ok := md["retryable"].(bool); ok {
+		c.setRetryable, c.retryable = true, r
+	}
 }
 
 func (c *stepColumns) setResultsIfAny(results json.RawMessage) {
@@ -505,6 +524,7 @@ func (p *plan) write(ctx context.Context, tx *pgx.Conn, st *taskState) error {
 			WHERE workflow_step_id = ANY($1) AND most_recent`, ids, p.last)
 		queueInsert(b, "tasker_workflow_step_transitions", "workflow_step_id", p.stepRows)
 		queueStepColumns(b, p.touchedSteps)
+		queueStepLimits(b, p.touchedSteps)
 	}
 	if len(p.taskRows) > 0 {
 		b.Queue(`UPDATE tasker_task_transitions SET most_recent = false, updated_at = $2
@@ -595,4 +615,19 @@ func queueStepColumns(b *pgx.Batch, steps []*entity) {
 		WHERE ws.workflow_step_id = v.id`,
 		ids, attempts, inProcess, processed, setLast, last, setProcessedAt, processedAt,
 		setResults, results, setBackoff, backoff, updated)
+}
+
+// queueStepLimits updates retry_limit and retryable of the steps whose transitions changed them
+// (rare: error transitions and operator retries), one statement each.
+func queueStepLimits(b *pgx.Batch, steps []*entity) {
+	for _, e := range steps {
+		c := e.cols
+		if !c.setLimit && !c.setRetryable {
+			continue
+		}
+		b.Queue(`UPDATE tasker_workflow_steps SET
+			retry_limit = CASE WHEN $2 THEN $3 ELSE retry_limit END,
+			retryable = CASE WHEN $4 THEN $5 ELSE retryable END
+			WHERE workflow_step_id = $1`, e.id, c.setLimit, c.retryLimit, c.setRetryable, c.retryable)
+	}
 }

@@ -104,7 +104,9 @@ func (w *walker) retryStep(ctx workflow.Context, req RetryStepRequest) error {
 	if need := st.Attempts + extra - st.MaxAttempts; need > 0 {
 		w.run.AddAttempts(i, need)
 	}
-	w.moveStep(ctx, i, dag.Pending, stepChange{meta: map[string]any{"retry_requested_by": "operator", "extra_attempts": extra}})
+	w.moveStep(ctx, i, dag.Pending, stepChange{meta: map[string]any{
+		"retry_requested_by": "operator", "extra_attempts": extra, "max_attempts": w.run.Step(i).MaxAttempts, "retryable": true,
+	}})
 	w.run.SetNextAttemptAt(i, time.Time{})
 	w.changed = true
 	return nil

@@ -183,3 +183,34 @@ func TestMirrorOutageLosesNothing(t *testing.T) {
 	assert.Equal(t, 4*3, stepRows, "per step: the initial pending, pending→in_progress, in_progress→complete; none twice")
 	assert.Equal(t, 3, taskRows, "task: the initial pending, →in_progress, →complete")
 }
+
+// TestMirrorMarksAPermanentErrorNotRetryable: Tasker's readiness must not see a step that failed
+// permanently as retryable, and an operator's retry_step re-opens it with a higher retry_limit.
+func TestMirrorMarksAPermanentErrorNotRetryable(t *testing.T) {
+	store := mirrorDB(t, testsuite.NewDatabase(t))
+	env := newExampleEnv(t, tasktest.EnvOptions{Mirror: compat.Mirror{Store: store}})
+	ctx := context.Background()
+	task, err := env.Client.StartTask(ctx, tasker.TaskRequest{Namespace: "examples", Name: "doomed"}, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "doomed")})
+	require.NoError(t, err)
+	res := waitFor(t, env, task.WorkflowID, func(r tasker.TaskResult) bool { return r.Status == tasker.StateError && r.TaskID != 0 })
+
+	row := func() (attempts, limit int, retryable bool) {
+		require.NoError(t, store.Pool().QueryRow(ctx, `SELECT ws.attempts, ws.retry_limit, ws.retryable FROM tasker_workflow_steps ws
+			JOIN tasker_named_steps ns USING (named_step_id) WHERE ws.task_id = $1 AND ns.name = 'charge'`, res.TaskID).Scan(&attempts, &limit, &retryable))
+		return
+	}
+	require.Eventually(t, func() bool { a, _, r := row(); return a == 1 && !r }, 10*time.Second, 50*time.Millisecond,
+		"the permanent error lands as retryable = false")
+	ec, err := store.ExecutionContext(ctx, res.TaskID)
+	require.NoError(t, err)
+	assert.Equal(t, compat.StatusBlockedByFailures, ec.ExecutionStatus)
+
+	require.NoError(t, env.Client.RetryStep(ctx, task.WorkflowID, "charge", 1))
+	require.Eventually(t, func() bool { a, l, r := row(); return a == 2 && l == 2 && !r }, 10*time.Second, 50*time.Millisecond,
+		"the operator's retry ran one more attempt (retry_limit 2), which failed permanently again")
+	require.NoError(t, env.Client.ResolveStep(ctx, task.WorkflowID, "charge", nil, "given up"))
+	final, err := env.Client.WaitTask(ctx, task.WorkflowID)
+	require.NoError(t, err)
+	assert.Equal(t, tasker.StateComplete, final.Status)
+	checkRails(t, store.Pool(), final)
+}
