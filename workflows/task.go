@@ -88,7 +88,6 @@ type walker struct {
 	readyBuf    []int
 }
 
-
 func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
 	w := &walker{req: in.TaskRequest}
 	if in.Carry != nil {
