@@ -38,8 +38,16 @@ func noop(context.Context, tasker.StepRequest) (tasker.StepResult, error) {
 
 // shape is a DAG: deps[i] lists the parents of step i.
 type shape struct {
-	name string
-	deps [][]int
+	name  string
+	deps  [][]int
+	local bool // every step temporal.local
+}
+
+// localSteps is the same DAG with every step a temporal.local (fast) step.
+func (s shape) localSteps() shape {
+	s.name += "_local"
+	s.local = true
+	return s
 }
 
 func fanOut(n int) shape {
@@ -68,6 +76,9 @@ func (s shape) template() *template.Template {
 	fmt.Fprintf(&b, "name: %s\nnamespace_name: bench\nversion: 1.0.0\nsteps:\n", s.name)
 	for i, ps := range s.deps {
 		fmt.Fprintf(&b, "  - name: s%d\n    handler: {callable: %s}\n", i, noopCallable)
+		if s.local {
+			b.WriteString("    temporal: {local: true}\n")
+		}
 		if len(ps) > 0 {
 			names := make([]string, len(ps))
 			for k, p := range ps {
@@ -163,30 +174,45 @@ func (e *benchEnv) runTasker(b *testing.B, s shape) string {
 	return task.WorkflowID
 }
 
-// BenchmarkWallTime compares the wall time of one task against the hand-written workflow.
+// BenchmarkWallTime runs a 200-step fan-out (steps/s) and a 50-step chain (ms per step), as
+// TaskerTask, as TaskerTask with temporal.local steps, and as the hand-written SDK workflow (the
+// baseline).
 func BenchmarkWallTime(b *testing.B) {
-	shapes := []shape{fanOut(200), chain(50)}
-	e := newBenchEnv(b, shapes...)
-	for _, s := range shapes {
+	for _, s := range []shape{fanOut(200), chain(50)} {
+		e := newBenchEnv(b, s, s.localSteps())
+		perStep := func(b *testing.B) {
+			if strings.HasPrefix(s.name, "chain") {
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(s.deps)), "ms/step")
+			} else {
+				b.ReportMetric(float64(b.N*len(s.deps))/b.Elapsed().Seconds(), "steps/s")
+			}
+		}
 		b.Run(s.name+"/base_sdk", func(b *testing.B) {
 			for range b.N {
 				e.runHandWritten(b, s)
 			}
+			perStep(b)
 		})
 		b.Run(s.name+"/tasker", func(b *testing.B) {
 			for range b.N {
 				e.runTasker(b, s)
 			}
+			perStep(b)
+		})
+		b.Run(s.name+"/tasker_local", func(b *testing.B) {
+			for range b.N {
+				e.runTasker(b, s.localSteps())
+			}
+			perStep(b)
 		})
 	}
 }
 
 // BenchmarkLatency reports the P50 and P95 end-to-end latency of small tasks (start to result),
-// against the hand-written workflow.
+// against the hand-written workflow; tasker_local runs every step as a temporal.local step.
 func BenchmarkLatency(b *testing.B) {
-	shapes := []shape{chain(4), diamondShape()}
-	e := newBenchEnv(b, shapes...)
-	for _, s := range shapes {
+	for _, s := range []shape{chain(4), diamondShape()} {
+		e := newBenchEnv(b, s, s.localSteps())
 		name := s.name
 		if name == "chain_4" {
 			name = "linear_4"
@@ -197,7 +223,55 @@ func BenchmarkLatency(b *testing.B) {
 		b.Run(name+"/tasker", func(b *testing.B) {
 			latencies(b, func() { e.runTasker(b, s) })
 		})
+		b.Run(name+"/tasker_local", func(b *testing.B) {
+			latencies(b, func() { e.runTasker(b, s.localSteps()) })
+		})
 	}
+}
+
+// BenchmarkServerTuning runs the same tasks on a second embedded server with Temporal's default
+// dynamic config (the baseline) and on the tuned one every other benchmark uses: the gain of
+// devserver.LowLatency.
+func BenchmarkServerTuning(b *testing.B) {
+	stockAddr, stop, err := testsuite.StartDevServer(context.Background(), "--stock")
+	require.NoError(b, err)
+	b.Cleanup(stop)
+	shapes := []shape{chain(4), chain(20)}
+	stock := newBenchEnvWith(b, tasktest.EnvOptions{Address: stockAddr}, shapes...)
+	tuned := newBenchEnv(b, shapes...)
+	for _, s := range shapes {
+		for _, v := range []struct {
+			name string
+			e    *benchEnv
+		}{{"base_stock", stock}, {"tuned", tuned}} {
+			b.Run(s.name+"/"+v.name, func(b *testing.B) {
+				latencies(b, func() { v.e.runTasker(b, s) })
+			})
+		}
+	}
+}
+
+// BenchmarkStart is the latency of StartTask (Update-With-Start: it returns once the worker has
+// resolved the template and validated the request) against a bare ExecuteWorkflow of the same
+// task, which returns before any worker has looked at it.
+func BenchmarkStart(b *testing.B) {
+	s := chain(4)
+	e := newBenchEnv(b, s)
+	b.Run("base_execute_workflow", func(b *testing.B) {
+		latencies(b, func() {
+			_, err := e.tc.ExecuteWorkflow(context.Background(), sdkclient.StartWorkflowOptions{
+				ID: testsuite.UniqueName(b, "bare"), TaskQueue: e.env.TaskQueue,
+			}, tasker.WorkflowType, workflows.TaskInput{TaskRequest: tasker.TaskRequest{Namespace: "bench", Name: s.name}})
+			require.NoError(b, err)
+		})
+	})
+	b.Run("start_task", func(b *testing.B) {
+		latencies(b, func() {
+			_, err := e.env.Client.StartTask(context.Background(), tasker.TaskRequest{Namespace: "bench", Name: s.name},
+				client.StartOptions{WorkflowID: testsuite.UniqueName(b, "uws")})
+			require.NoError(b, err)
+		})
+	})
 }
 
 func latencies(b *testing.B, run func()) {
@@ -213,20 +287,22 @@ func latencies(b *testing.B, run func()) {
 	b.ReportMetric(pct(0.95), "ms-p95")
 }
 
-// BenchmarkWorkflowCPU replays a recorded 200-step fan-out: the time the workflow code itself spends
-// per step, with no server or activity in the way.
+// BenchmarkWorkflowCPU replays recorded histories of a 200-step fan-out and a 50-step chain: the
+// time the workflow code itself spends per step, with no server or activity in the way. The
+// replayer's own set-up is part of it.
 func BenchmarkWorkflowCPU(b *testing.B) {
-	s := fanOut(200)
-	e := newBenchEnv(b, s)
-	id := e.runTasker(b, s)
-	hist := history(b, e.tc, id)
-	b.ResetTimer()
-	for range b.N {
-		r := worker.NewWorkflowReplayer()
-		r.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: tasker.WorkflowType})
-		require.NoError(b, r.ReplayWorkflowHistory(nil, hist))
+	for _, s := range []shape{fanOut(200), chain(50)} {
+		e := newBenchEnv(b, s)
+		hist := history(b, e.tc, e.runTasker(b, s))
+		b.Run(s.name, func(b *testing.B) {
+			for range b.N {
+				r := worker.NewWorkflowReplayer()
+				r.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: tasker.WorkflowType})
+				require.NoError(b, r.ReplayWorkflowHistory(nil, hist))
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.deps)), "ns/step")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.deps)), "ns/step")
 }
 
 func history(b *testing.B, tc sdkclient.Client, workflowID string) *historypb.History {

@@ -116,6 +116,7 @@ func startWorkers(lc fx.Lifecycle, opts Options, c sdkclient.Client, templates *
 
 	orchestrator := worker.New(c, tasker.OrchestrationTaskQueue, wopts)
 	workflows.Register(orchestrator, orch)
+	handlerReg.RegisterActivities(orchestrator) // temporal.local steps run here, as local activities
 	all := []worker.Worker{orchestrator}
 
 	for _, queue := range stepQueues(templates, handlerReg) {

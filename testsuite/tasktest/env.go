@@ -30,6 +30,8 @@ type EnvOptions struct {
 	Settings  activities.Settings
 	// KeepQueues leaves the templates' task queues as they are.
 	KeepQueues bool
+	// Address is the Temporal server to use; default testsuite.Address.
+	Address string
 }
 
 // Env is a running orchestration worker (and Go step worker) on task queues of the test's own,
@@ -46,9 +48,13 @@ type Env struct {
 // test ends.
 func NewEnv(tb testing.TB, opts EnvOptions) *Env {
 	tb.Helper()
-	tc, err := sdkclient.Dial(sdkclient.Options{HostPort: testsuite.Address(tb), Logger: quietLogger{}})
+	addr := opts.Address
+	if addr == "" {
+		addr = testsuite.Address(tb)
+	}
+	tc, err := sdkclient.Dial(sdkclient.Options{HostPort: addr, Logger: quietLogger{}})
 	if err != nil {
-		tb.Fatalf("tasktest: dial Temporal at %s: %v", testsuite.Address(tb), err)
+		tb.Fatalf("tasktest: dial Temporal at %s: %v", addr, err)
 	}
 	tb.Cleanup(tc.Close)
 
@@ -67,7 +73,12 @@ func NewEnv(tb testing.TB, opts EnvOptions) *Env {
 		}
 	}
 	orch := &activities.Orchestration{Templates: env.Templates, Mirror: opts.Mirror, Publisher: opts.Publisher, Settings: opts.Settings}
-	startWorker(tb, tc, env.TaskQueue, func(w worker.Worker) { workflows.Register(w, orch) })
+	startWorker(tb, tc, env.TaskQueue, func(w worker.Worker) {
+		workflows.Register(w, orch)
+		if opts.Handlers != nil {
+			opts.Handlers.RegisterActivities(w) // temporal.local steps run here, as local activities
+		}
+	})
 	if opts.Handlers != nil {
 		startWorker(tb, tc, env.StepTaskQueue, func(w worker.Worker) { opts.Handlers.RegisterActivities(w) })
 	}
