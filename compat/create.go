@@ -126,6 +126,9 @@ func validateCreate(tmpl *template.Template, req tasker.TaskRequest, workflowID 
 
 // specFor resolves a template step: a non-retryable step has exactly one attempt (retry_limit 1);
 // otherwise retry_limit is max_attempts (default 3), the total number of attempts as in Rails.
+// The step row's retryable column starts true even for a non-retryable step (insertSteps): the
+// engine's readiness never offers a step with retryable = false, not even its first attempt, so
+// retry_limit 1 alone says "one attempt"; default_retryable keeps the template's value.
 func specFor(tmpl *template.Template, st template.Step) stepSpec {
 	system := cmp.Or(st.DependentSystem, tmpl.DefaultDependentSystem, template.DefaultDependentSystem)
 	limit := int32(cmp.Or(st.Retry.MaxAttempts, template.DefaultMaxAttempts))
@@ -366,7 +369,7 @@ func insertSteps(ctx context.Context, tx pgx.Tx, taskID int64, specs []stepSpec,
 	named, retryable, limits, skippable := make([]int64, n), make([]bool, n), make([]int32, n), make([]bool, n)
 	byNamed := make(map[int64]string, n)
 	for i, sp := range specs {
-		named[i], retryable[i], limits[i], skippable[i] = namedStepIDs[sp.name], sp.retryable, sp.retryLimit, sp.skippable
+		named[i], retryable[i], limits[i], skippable[i] = namedStepIDs[sp.name], true, sp.retryLimit, sp.skippable
 		byNamed[named[i]] = sp.name
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO tasker_workflow_steps

@@ -15,7 +15,7 @@ import (
 	"github.com/tasker-systems/tasker-temporal/testsuite"
 )
 
-var allMigrations = []string{"001_tasker_schema.sql", "002_temporal_mirror.sql"}
+var allMigrations = []string{"001_tasker_schema.sql", "002_temporal_mirror.sql", "003_tasker_sql_surface.sql"}
 
 var railsTables = []string{
 	"tasker_task_namespaces", "tasker_dependent_systems", "tasker_dependent_system_object_maps",
@@ -41,7 +41,7 @@ func loadRailsSchema(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	_, err = pool.Exec(ctx, string(fixture))
 	require.NoError(t, err, "load testdata/rails_schema.sql")
-	_, err = pool.Exec(ctx, migrations.ExecutionContextSQL)
+	_, err = pool.Exec(ctx, migrations.SurfaceSQL)
 	require.NoError(t, err)
 }
 
