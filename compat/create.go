@@ -169,7 +169,7 @@ func insertTask(ctx context.Context, tx pgx.Tx, tmpl *template.Template, specs [
 	if err != nil {
 		return TaskRecord{}, err
 	}
-	stepIDs, err := insertSteps(ctx, tx, taskID, specs, namedStepIDs, contextJSON(req.Context))
+	stepIDs, err := insertSteps(ctx, tx, taskID, specs, namedStepIDs, contextJSON(req.Context), req.RequestedAt.UTC())
 	if err != nil {
 		return TaskRecord{}, err
 	}
@@ -344,7 +344,7 @@ func insertTaskRow(ctx context.Context, tx pgx.Tx, namedTaskID int64, req tasker
 	err = tx.QueryRow(ctx, `INSERT INTO tasker_tasks
 		(named_task_id, complete, requested_at, initiator, source_system, reason, bypass_steps, tags, context,
 		 identity_hash, created_at, updated_at)
-		VALUES ($1, false, $2, $3, $4, $5, $6::json, $7::jsonb, $8::jsonb, $9, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+		VALUES ($1, false, $2, $3, $4, $5, $6::json, $7::jsonb, $8::jsonb, $9, $2, $2)
 		ON CONFLICT (identity_hash) DO NOTHING RETURNING task_id`,
 		namedTaskID, req.RequestedAt.UTC(), nullable(req.Initiator), nullable(req.SourceSystem), nullable(req.Reason),
 		bypass, tags, contextJSON(req.Context), hash).Scan(&id)
@@ -364,7 +364,11 @@ func nullable(s string) *string {
 	return &s
 }
 
-func insertSteps(ctx context.Context, tx pgx.Tx, taskID int64, specs []stepSpec, namedStepIDs map[string]int64, inputs string) (map[string]int64, error) {
+// insertSteps writes the step rows, created at the task's requested_at like its edges and initial
+// transitions, so durations Tasker's analytics measure from row creation to a transition are in the
+// workflow's clock throughout.
+func insertSteps(ctx context.Context, tx pgx.Tx, taskID int64, specs []stepSpec, namedStepIDs map[string]int64, inputs string,
+	at time.Time) (map[string]int64, error) {
 	n := len(specs)
 	named, retryable, limits, skippable := make([]int64, n), make([]bool, n), make([]int32, n), make([]bool, n)
 	byNamed := make(map[int64]string, n)
@@ -374,12 +378,11 @@ func insertSteps(ctx context.Context, tx pgx.Tx, taskID int64, specs []stepSpec,
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO tasker_workflow_steps
 		(task_id, named_step_id, retryable, retry_limit, in_process, processed, attempts, inputs, skippable, created_at, updated_at)
-		SELECT $1, s.named_step_id, s.retryable, s.retry_limit, false, false, 0, $2::jsonb, s.skippable,
-		       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+		SELECT $1, s.named_step_id, s.retryable, s.retry_limit, false, false, 0, $2::jsonb, s.skippable, $7, $7
 		FROM unnest($3::bigint[], $4::bool[], $5::int[], $6::bool[]) WITH ORDINALITY
 		     AS s(named_step_id, retryable, retry_limit, skippable, ord)
 		ORDER BY s.ord
-		RETURNING workflow_step_id, named_step_id`, taskID, inputs, named, retryable, limits, skippable)
+		RETURNING workflow_step_id, named_step_id`, taskID, inputs, named, retryable, limits, skippable, at)
 	if err != nil {
 		return nil, fmt.Errorf("insert workflow steps of task %d: %w", taskID, err)
 	}
