@@ -51,8 +51,11 @@ WITH step AS (
            par.completed_parents
     FROM tasker_workflow_steps ws
     JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-    LEFT JOIN tasker_workflow_step_transitions cur
-           ON cur.workflow_step_id = ws.workflow_step_id AND cur.most_recent
+    -- one index probe per step (the partial unique index on most_recent), whatever the estimates
+    LEFT JOIN LATERAL (
+        SELECT x.to_state, x.created_at FROM tasker_workflow_step_transitions x
+        WHERE x.workflow_step_id = ws.workflow_step_id AND x.most_recent LIMIT 1
+    ) cur ON true
     CROSS JOIN LATERAL (
         SELECT count(*)::integer AS total_parents,
                (count(*) FILTER (WHERE pst.to_state IN ('complete', 'resolved_manually')))::integer AS completed_parents
