@@ -32,6 +32,13 @@ type TaskRecord struct {
 	// applied; a workflow that starts again for this task continues numbering after AppliedSeq.
 	WorkflowID string
 	AppliedSeq int64
+	// Steps holds each step's row by name: what adoption resumes from (attempts, retry limit,
+	// backoff, results). Namespace, Name, Version, Context and BypassSteps come from the task's
+	// rows (the named task, tasker_tasks.context and bypass_steps).
+	Steps                    map[string]StepRecord
+	Namespace, Name, Version string
+	Context                  json.RawMessage
+	BypassSteps              []string
 }
 
 // IdentityHash is the identity_hash of a task created for workflowID: the SHA-256, in hex, of
@@ -190,8 +197,11 @@ func newRecord(taskID int64, specs []stepSpec, stepIDs map[string]int64, workflo
 		TaskID: taskID, StepIDs: stepIDs, StepStates: make(map[string]string, len(specs)),
 		TaskState: tasker.StatePending, Parents: map[string][]string{}, WorkflowID: workflowID,
 	}
+	rec.Steps = make(map[string]StepRecord, len(specs))
 	for _, sp := range specs {
 		rec.StepStates[sp.name] = tasker.StatePending
+		rec.Steps[sp.name] = StepRecord{ID: stepIDs[sp.name], State: tasker.StatePending, RetryLimit: int(sp.retryLimit),
+			Retryable: true, Skippable: sp.skippable}
 		if len(sp.parents) > 0 {
 			rec.Parents[sp.name] = slices.Clone(sp.parents)
 		}
