@@ -181,12 +181,28 @@ func writeScenarios(t *testing.T, db *surfaceDB, base, now time.Time) {
 		e := newEmitter(wf)
 		e.at = req.RequestedAt
 		sc.build(e, now)
-		if len(e.list) > 0 {
-			_, err = store.WriteTransitions(ctx, rec.TaskID, e.list)
+		checkPoint(t, db, sc, rec.TaskID, nil)
+		for n, tr := range e.list { // one flush per transition: every state a reader can see
+			_, err = store.WriteTransitions(ctx, rec.TaskID, []tasker.Transition{tr})
 			require.NoError(t, err, sc.name)
+			checkPoint(t, db, sc, rec.TaskID, e.list[:n+1])
 		}
 		db.tasks = append(db.tasks, written{sc: sc, taskID: rec.TaskID, stepID: rec.StepIDs, run: replay(t, sc.tmpl, e.list)})
 	}
+}
+
+// checkPoint requires the task's execution context, read through the database's functions after
+// the transitions so far, to be what the workflow sees (a dag.Run that made them).
+func checkPoint(t *testing.T, db *surfaceDB, sc surfaceScenario, taskID int64, so []tasker.Transition) {
+	t.Helper()
+	ec := query[contextRow](t, db.pool, `SELECT * FROM get_task_execution_context($1)`, taskID)
+	require.Len(t, ec, 1)
+	wf := replay(t, sc.tmpl, so).ExecutionContext(time.Now())
+	got := ec[0]
+	assert.Equal(t,
+		[]any{wf.ExecutionStatus, wf.HealthStatus, wf.TotalSteps, wf.PendingSteps, wf.InProgressSteps, wf.CompletedSteps, wf.FailedSteps, wf.ReadySteps},
+		[]any{got.ExecutionStatus, got.HealthStatus, int(got.Total), int(got.Pending), int(got.InProgress), int(got.Completed), int(got.Failed), int(got.ReadySteps)},
+		"%s on %s after %d transitions: the functions read what the workflow sees", sc.name, db.name, len(so))
 }
 
 // replay applies a scenario's step transitions to a dag.Run the way the workflow does.
