@@ -35,7 +35,7 @@ const (
 )
 
 // ExecutionContext reads the task through the get_task_execution_context SQL function: Tasker's
-// own in a Rails database, or ours (migrations.Options.InstallFunctions) otherwise.
+// own in a Rails database, or ours (created by migration 003, docs/compat.md §5) otherwise.
 func (s *Store) ExecutionContext(ctx context.Context, taskID int64) (ExecutionContext, error) {
 	var ec ExecutionContext
 	err := s.pool.QueryRow(ctx, `SELECT task_id::bigint, named_task_id::bigint, status::text,
