@@ -1,6 +1,8 @@
 package template
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -152,5 +154,28 @@ func TestDynamicTemplateErrors(t *testing.T) {
 				t.Fatalf("error:\n%v\nwant one containing:\n%s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDynamicDocsExamples loads the YAML examples of docs/dynamic.md and builds their graphs, so
+// the page cannot drift from the loader.
+func TestDynamicDocsExamples(t *testing.T) {
+	md, err := os.ReadFile("../docs/dynamic.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(md, -1)
+	if len(blocks) != 2 {
+		t.Fatalf("%d yaml examples in docs/dynamic.md, want 2", len(blocks))
+	}
+	for i, b := range blocks {
+		tpl, err := Parse(b[1], "docs/dynamic.md", "")
+		if err != nil {
+			t.Fatalf("example %d: %v", i+1, err)
+		}
+		g, err := tpl.Graph()
+		if err != nil || !g.Dynamic() {
+			t.Fatalf("example %d: graph %v, dynamic %v", i+1, err, g != nil && g.Dynamic())
+		}
 	}
 }
