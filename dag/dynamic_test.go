@@ -423,3 +423,24 @@ func TestDynamicSnapshotRestore(t *testing.T) {
 		t.Fatalf("Restore of a bad growth: %v", err)
 	}
 }
+
+func TestDynamicRendering(t *testing.T) {
+	r := mustRun(t, approvalSpecs())
+	finish(t, r, "validate_request")
+	finish(t, r, "routing_decision")
+	if err := r.Decide(1, []string{"auto_approve"}); err != nil {
+		t.Fatal(err)
+	}
+	md := r.Markdown()
+	for _, want := range []string{"| 4 | auto_approve | pending |", "| 5 | manager_approval | not_created |", "| 3 | finalize_approval | pending |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	mm := r.Mermaid()
+	for _, want := range []string{"class s4,s5 not_created", "class s2,s3 pending", `s5["finance_review<br/><small>not_created</small>"]`} {
+		if !strings.Contains(mm, want) {
+			t.Errorf("mermaid lacks %q:\n%s", want, mm)
+		}
+	}
+}
