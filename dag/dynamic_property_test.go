@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 )
@@ -67,13 +68,14 @@ func decideRandomly(t *rapid.T, r *Run, i int) {
 	}
 }
 
-// checkDynamicInvariants compares the run with a naive scan: a ready step is created, pending or
-// error, and every parent is satisfied or not created; every created step whose parents are so
-// and that is pending with attempts left is ready; counts cover created steps only; a not-created
-// step has no attempts; AllDone means every created step is done and none is undecided.
-func checkDynamicInvariants(t *rapid.T, r *Run) {
+// checkDynamicInvariants compares the run with a naive scan: exactly the steps naiveReady finds
+// (created, pending or error with attempts left and backoff passed, every parent satisfied or not
+// created) are ready; counts cover created steps only; a not-created step is pending with no
+// attempts; a created non-deferred step has no not-created parent; AllDone means every created
+// step is done and none is undecided.
+func checkDynamicInvariants(t *rapid.T, r *Run, now time.Time) {
 	g := r.Graph()
-	ready := r.AppendReady(nil, t0)
+	ready := r.AppendReady(nil, now)
 	var c Counts
 	undecided := 0
 	for i := range g.Len() {
@@ -101,13 +103,7 @@ func checkDynamicInvariants(t *rapid.T, r *Run) {
 		if p != Created && (r.State(i) != Pending || r.Step(i).Attempts != 0) {
 			t.Fatalf("step %s is %s but %s with %d attempts", g.Name(i), p, r.State(i), r.Step(i).Attempts)
 		}
-		parentsOK := true
-		for _, q := range g.Parents(i) {
-			if !r.State(q).Satisfies() && r.Presence(q) != NotCreated {
-				parentsOK = false
-			}
-		}
-		want := p == Created && parentsOK && r.State(i) == Pending && r.Step(i).Attempts < r.Step(i).MaxAttempts
+		want := naiveReady(r, i, now)
 		if got := slices.Contains(ready, i); got != want {
 			t.Fatalf("step %s (%s, %s): ready %v, want %v", g.Name(i), p, r.State(i), got, want)
 		}
@@ -163,7 +159,7 @@ func TestPropertyDynamic(t *testing.T) {
 			t.Fatalf("New: %v", err)
 		}
 		r := NewRun(g)
-		checkDynamicInvariants(t, r)
+		checkDynamicInvariants(t, r, t0)
 		for step := 0; ; step++ {
 			ready := r.AppendReady(nil, t0)
 			if len(ready) == 0 {
@@ -197,7 +193,7 @@ func TestPropertyDynamic(t *testing.T) {
 				}
 				decideRandomly(t, r, i)
 			}
-			checkDynamicInvariants(t, r)
+			checkDynamicInvariants(t, r, t0)
 			if step%5 == 0 {
 				checkRoundTrip(t, r)
 			}
@@ -244,6 +240,36 @@ func TestPropertyDynamicDeterministic(t *testing.T) {
 		sb, _ := json.Marshal(b.Snapshot())
 		if string(sa) != string(sb) || !a.AllDone() {
 			t.Fatalf("runs differ or not done:\n%s\n%s", sa, sb)
+		}
+	})
+}
+
+// TestPropertyDynamicReadiness is TestPropertyReadiness on dynamic templates: random transitions
+// (legal or not), clock moves, deadlines and extra attempts, with a random outcome applied to a
+// decision or batchable step as soon as it is complete or resolved; after every move the
+// resolver must agree with the naive scan (ready set, counts, execution context, wakeups) over
+// the created steps, and now and then survive a snapshot round trip.
+func TestPropertyDynamicReadiness(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		g, err := New(genDynamic(t))
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		r := NewRun(g)
+		now := t0
+		for move := range rapid.IntRange(0, 150).Draw(t, "moves") {
+			randomMove(t, r, &now)
+			for i := range r.Graph().Len() {
+				k := r.Graph().Kind(i)
+				if (k == StepDecision || k == StepBatchable) && r.State(i).Satisfies() && !r.Decided(i) {
+					decideRandomly(t, r, i)
+				}
+			}
+			checkAgainstNaive(t, r, now)
+			checkDynamicInvariants(t, r, now)
+			if move%10 == 0 {
+				checkRoundTrip(t, r)
+			}
 		}
 	})
 }
