@@ -2,7 +2,8 @@
 // that starts a task, the JSON a step handler receives and returns in any language, the transition
 // rows the workflow emits, and the names of the workflow, queues and search attributes.
 //
-// It owns types and constants only. It must not import Temporal, PostgreSQL or any other I/O, so
+// It owns types and constants, and the shape checks of the outcomes handlers embed in their
+// results (outcome.go). It must not import Temporal, PostgreSQL or any other I/O, so
 // that every other package (and a user's own code) can depend on it cheaply.
 package tasker
 
