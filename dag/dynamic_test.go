@@ -444,3 +444,24 @@ func TestDynamicRendering(t *testing.T) {
 		}
 	}
 }
+
+func TestFingerprintKinds(t *testing.T) {
+	plain := approvalSpecs()
+	for i := range plain {
+		plain[i].Kind = StepStandard
+	}
+	a, err := New(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(approvalSpecs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Fingerprint() == b.Fingerprint() {
+		t.Fatal("a decision and a standard step with the same edges share a fingerprint: a snapshot would restore into other rules")
+	}
+	if _, err := Restore(a, NewRun(b).Snapshot()); err == nil {
+		t.Fatal("restored a dynamic run's snapshot into a static graph")
+	}
+}

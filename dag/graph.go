@@ -260,7 +260,7 @@ func (g *Graph) cyclePath(unmet []int) []string {
 	return append(path, path[0])
 }
 
-// fingerprint is FNV-1a over the names and parent lists (written out: hash.Hash's interface
+// fingerprint is FNV-1a over the names, parent lists and non-standard kinds (written out: hash.Hash's interface
 // calls cost more than the hashing here).
 func (g *Graph) fingerprint() uint64 {
 	const prime = 1099511628211
@@ -275,6 +275,10 @@ func (g *Graph) fingerprint() uint64 {
 			for k := 0; k < 64; k += 8 {
 				mix(byte(p >> k))
 			}
+		}
+		if s.Kind != StepStandard { // only then: static graphs keep the fingerprints they had
+			mix(0xfe)
+			mix(byte(s.Kind))
 		}
 		mix(0xff)
 	}
