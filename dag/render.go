@@ -22,7 +22,7 @@ func (r *Run) Mermaid() string {
 	var b strings.Builder
 	b.WriteString("flowchart TD\n")
 	for i := range r.state {
-		fmt.Fprintf(&b, "    s%d[\"%s<br/><small>%s</small>\"]\n", i, mermaidLabel(r.g.Name(i)), r.state[i])
+		fmt.Fprintf(&b, "    s%d[\"%s<br/><small>%s</small>\"]\n", i, mermaidLabel(r.g.Name(i)), r.stateLabel(i))
 	}
 	for i := range r.state {
 		for _, c := range r.g.children[i] {
@@ -32,16 +32,22 @@ func (r *Run) Mermaid() string {
 	for _, s := range States() {
 		fmt.Fprintf(&b, "    classDef %s %s\n", s, mermaidClasses[s])
 	}
+	if r.dyn != nil {
+		fmt.Fprintf(&b, "    classDef %s %s\n", NotCreated, notCreatedClass)
+	}
 	for _, s := range States() {
 		var ids []string
 		for i, st := range r.state {
-			if st == s {
+			if st == s && r.Presence(i) == Created {
 				ids = append(ids, fmt.Sprintf("s%d", i))
 			}
 		}
 		if len(ids) > 0 {
 			fmt.Fprintf(&b, "    class %s %s\n", strings.Join(ids, ","), s)
 		}
+	}
+	if ids := r.notCreatedIDs(); len(ids) > 0 {
+		fmt.Fprintf(&b, "    class %s %s\n", strings.Join(ids, ","), NotCreated)
 	}
 	return b.String()
 }
@@ -69,7 +75,7 @@ func (r *Run) Markdown() string {
 			deps = strings.Join(names, ", ")
 		}
 		fmt.Fprintf(&b, "| %d | %s | %s | %d/%d | %d | %s |\n",
-			i+1, markdownCell(r.g.Name(i)), r.state[i], r.attempts[i], r.maxAtt[i], levels[i], deps)
+			i+1, markdownCell(r.g.Name(i)), r.stateLabel(i), r.attempts[i], r.maxAtt[i], levels[i], deps)
 	}
 	return b.String()
 }
@@ -77,4 +83,25 @@ func (r *Run) Markdown() string {
 // markdownCell escapes a value for a markdown table cell.
 func markdownCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+// notCreatedClass styles the steps of a dynamic run that do not exist (undecided or not created).
+const notCreatedClass = "fill:#ffffff,stroke:#bdbdbd,color:#9e9e9e,stroke-dasharray:2 2"
+
+// stateLabel is step i's state, or its presence when the step does not exist.
+func (r *Run) stateLabel(i int) string {
+	if p := r.Presence(i); p != Created {
+		return p.String()
+	}
+	return r.state[i].String()
+}
+
+func (r *Run) notCreatedIDs() []string {
+	var ids []string
+	for i := range r.state {
+		if r.Presence(i) != Created {
+			ids = append(ids, fmt.Sprintf("s%d", i))
+		}
+	}
+	return ids
 }

@@ -38,7 +38,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top-level key", y("name: t", "verison: 1.0.0", "steps:", "  - name: a", "    handler: {callable: A}"), "",
 			[]string{`f.yaml:2: template "t": unknown key "verison" (known: description, domain_events, environments, input_schema, loaded_from, metadata, name, namespace_name, steps, system_dependencies, task_handler, temporal, version)`}},
 		{"unknown step key", doc(nil, step("a", "    retries: 3")), "",
-			[]string{`f.yaml:7: template "t", step "a": unknown key "retries" (known: dependencies, description, handler, name, publishes_events, retry, skippable, system_dependency, temporal, timeout_seconds)`}},
+			[]string{`f.yaml:7: template "t", step "a": unknown key "retries" (known: batch_config, dependencies, description, handler, lifecycle, name, publishes_events, retry, skippable, step_type, system_dependency, temporal, timeout_seconds, type)`}},
 		{"unknown retry key", doc(nil, step("a", "    retry:", "      max_attemps: 3")), "",
 			[]string{`f.yaml:8: template "t", step "a": unknown key "max_attemps" in steps[0].retry (known: backoff, backoff_base_ms, limit, max_attempts, max_backoff_ms, retryable)`}},
 		{"unknown temporal key", doc(nil, step("a", "    temporal:", "      queue: q")), "",

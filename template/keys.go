@@ -34,7 +34,7 @@ var (
 		"name": anyValue, "description": anyValue, "handler": handlerShape, "system_dependency": anyValue,
 		"dependencies": anyValue, "retry": retryShape, "timeout_seconds": anyValue, "publishes_events": anyValue,
 		"skippable": anyValue, "temporal": stepTemporal,
-	})
+	}).with(dynamicKeys)
 	coreOverrideShape = mapping(map[string]*shape{
 		"name": anyValue, "handler": handlerShape, "retry": retryShape, "timeout_seconds": anyValue, "temporal": stepTemporal,
 	})

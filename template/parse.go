@@ -53,6 +53,7 @@ type (
 		TimeoutSeconds   *int             `yaml:"timeout_seconds"`
 		Skippable        bool             `yaml:"skippable"`
 		Temporal         *rawStepTemporal `yaml:"temporal"`
+		Dynamic          rawDynamic       `yaml:",inline"`
 	}
 	rawCore struct {
 		Name               string `yaml:"name"`
@@ -262,6 +263,7 @@ func decodeCore(root *yaml.Node, loc Error, env string) (*Template, error) {
 		if s.TimeoutSeconds != nil {
 			step.Timeout = time.Duration(*s.TimeoutSeconds) * time.Second
 		}
+		s.Dynamic.applyTo(&step)
 		t.Steps = append(t.Steps, step)
 	}
 	if err := checkRetryAliases(raw.Steps, root, loc); err != nil {

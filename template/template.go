@@ -64,6 +64,10 @@ type Step struct {
 	Skippable       bool           `json:"skippable,omitempty"`
 	DependentSystem string         `json:"dependent_system,omitempty"`
 	Temporal        StepTemporal   `json:"temporal,omitempty"`
+	// Type is the tasker-core step type (TypeDecision, …); empty for standard. See dynamic.go.
+	Type        string         `json:"type,omitempty"`
+	BatchConfig *BatchConfig   `json:"batch_config,omitempty"`
+	Lifecycle   map[string]any `json:"lifecycle,omitempty"`
 }
 
 // Retry is a step's retry policy. MaxAttempts counts every attempt including the first.

@@ -24,6 +24,7 @@ func (t *Template) validate(pos *positions) error {
 	v := validator{t: t, pos: pos}
 	v.header()
 	v.steps()
+	v.dynamic()
 	if len(v.errs) == 0 {
 		v.graph()
 	}
@@ -207,6 +208,7 @@ func (t *Template) specs() []dag.StepSpec {
 			MaxAttempts:  s.Retry.MaxAttempts,
 			Retryable:    s.Retry.Retryable,
 			Skippable:    s.Skippable,
+			Kind:         s.Kind(),
 		}
 	}
 	return specs
