@@ -105,6 +105,12 @@ func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
 	if w.graph, err = w.tmpl.Graph(); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("template %s: %v", w.tmpl.Key(), err), activities.ErrorTypeInvalidRequest, err)
 	}
+	if w.graph.Dynamic() {
+		// Decision, deferred and batch steps load and validate, but this workflow does not grow a
+		// graph yet: refuse the task at once rather than let it wait for steps nobody creates.
+		err := fmt.Errorf("template %s has dynamic steps (decision, deferred or batch): not supported by this worker yet", w.tmpl.Key())
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrorTypeInvalidRequest, err)
+	}
 	w.run = dag.NewRun(w.graph)
 	w.task = dag.Pending
 	w.taskID = in.TaskID
