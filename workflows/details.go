@@ -46,7 +46,14 @@ func (w *walker) upsert(ctx workflow.Context, updates ...temporal.SearchAttribut
 // showDetails publishes the live DAG as the workflow's current details in the Temporal UI: a
 // markdown table of the steps (or, for a large DAG, the counts and the steps that need attention)
 // and the Mermaid text of the graph.
+//
+// It renders only when a transition happened since the last time: every change of a step or the
+// task is one, so an unchanged DAG is not drawn again on every workflow task.
 func (w *walker) showDetails(ctx workflow.Context) {
+	if w.shownSeq == w.seq && w.seq > 0 {
+		return
+	}
+	w.shownSeq = w.seq
 	workflow.SetCurrentDetails(ctx, w.details(ctx))
 }
 

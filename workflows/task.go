@@ -86,6 +86,7 @@ type walker struct {
 	changed     bool   // an update changed the DAG
 	mirror      mirrorState
 	readyBuf    []int
+	shownSeq    int64 // seq when the current details were last rendered
 }
 
 func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
