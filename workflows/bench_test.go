@@ -3,14 +3,15 @@ package workflows_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
 	sdkclient "go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -156,12 +157,13 @@ func newBenchEnvWith(b *testing.B, opts tasktest.EnvOptions, shapes ...shape) *b
 	return &benchEnv{tc: env.Temporal, queue: env.StepTaskQueue, sdkQueue: sdkQueue, env: env}
 }
 
-func (e *benchEnv) runHandWritten(b *testing.B, s shape) {
+func (e *benchEnv) runHandWritten(b *testing.B, s shape) string {
 	run, err := e.tc.ExecuteWorkflow(context.Background(), sdkclient.StartWorkflowOptions{
 		ID: testsuite.UniqueName(b, "sdk"), TaskQueue: e.sdkQueue,
 	}, HandWritten, s.deps, e.queue)
 	require.NoError(b, err)
 	require.NoError(b, run.Get(context.Background(), nil))
+	return run.GetID()
 }
 
 func (e *benchEnv) runTasker(b *testing.B, s shape) string {
@@ -287,33 +289,55 @@ func latencies(b *testing.B, run func()) {
 	b.ReportMetric(pct(0.95), "ms-p95")
 }
 
-// BenchmarkWorkflowCPU replays recorded histories of a 200-step fan-out and a 50-step chain: the
-// time the workflow code itself spends per step, with no server or activity in the way. The
-// replayer's own set-up is part of it.
+// BenchmarkWorkflowCPU replays recorded histories of a 200-step fan-out and a 50-step chain
+// (testdata/bench, recorded with -update-histories): the time and CPU the workflow code spends
+// per step, with no server, worker or activity in the process, against the hand-written SDK
+// workflow's histories of the same shapes (the SDK's own cost per step: the floor). The
+// replayer's own set-up is part of each.
 func BenchmarkWorkflowCPU(b *testing.B) {
 	for _, s := range []shape{fanOut(200), chain(50)} {
-		e := newBenchEnv(b, s)
-		hist := history(b, e.tc, e.runTasker(b, s))
-		b.Run(s.name, func(b *testing.B) {
-			for range b.N {
-				r := worker.NewWorkflowReplayer()
-				r.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: tasker.WorkflowType})
-				require.NoError(b, r.ReplayWorkflowHistory(nil, hist))
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.deps)), "ns/step")
+		sdkPath := filepath.Join("testdata", "bench", s.name+"-sdk.json")
+		path := filepath.Join("testdata", "bench", s.name+".json")
+		if *updateHistories {
+			e := newBenchEnv(b, s)
+			writeHistory(b, e.tc, e.runTasker(b, s), path)
+			writeHistory(b, e.tc, e.runHandWritten(b, s), sdkPath)
+		}
+		b.Run(s.name+"/base_sdk", func(b *testing.B) { replayPerStep(b, sdkPath, len(s.deps), "HandWritten", HandWritten) })
+		b.Run(s.name+"/tasker", func(b *testing.B) {
+			replayPerStep(b, path, len(s.deps), tasker.WorkflowType, workflows.TaskWorkflow)
 		})
 	}
 }
 
-func history(b *testing.B, tc sdkclient.Client, workflowID string) *historypb.History {
-	it := tc.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	h := &historypb.History{}
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(b, err)
-		h.Events = append(h.Events, ev)
+// replayPerStep replays one recorded history b.N times and reports wall and CPU time per step.
+func replayPerStep(b *testing.B, path string, steps int, name string, wf any) {
+	f, err := os.Open(path)
+	require.NoError(b, err)
+	hist, err := sdkclient.HistoryFromJSON(f, sdkclient.HistoryJSONOptions{})
+	require.NoError(b, f.Close())
+	require.NoError(b, err, path)
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for range b.N {
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: name})
+		require.NoError(b, r.ReplayWorkflowHistory(nil, hist))
 	}
-	return h
+	n := float64(b.N * steps)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/step")
+	// CPU time of the process (every thread, GC included): what other load on the machine does
+	// not inflate, unlike wall time.
+	b.ReportMetric(float64((processCPU() - cpu0).Nanoseconds())/n, "cpu-ns/step")
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkMirrorThroughput runs 100 tasks of 10 steps at once, with the Rails mirror off (the

@@ -62,9 +62,9 @@ func (w *walker) details(ctx workflow.Context) string {
 	ec := w.run.ExecutionContext(workflow.Now(ctx))
 	fmt.Fprintf(&b, "**%s** — task %s, %s (%.0f%% complete, %s)\n\n", w.tmpl.Key(), w.task, ec.ExecutionStatus, ec.CompletionPercentage, ec.HealthStatus)
 	if w.graph.Len() <= w.settings.DetailsRowLimit {
-		b.WriteString(w.run.Markdown())
+		b.WriteString(w.drawing.Markdown(w.run))
 		b.WriteString("\n```mermaid\n")
-		b.WriteString(w.run.Mermaid())
+		b.WriteString(w.drawing.Mermaid(w.run))
 		b.WriteString("```\n")
 		return b.String()
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
+	sdkclient "go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tasker-systems/tasker-temporal"
@@ -251,25 +252,34 @@ func waitFor(t *testing.T, env *tasktest.Env, workflowID string, cond func(taske
 	}
 }
 
-// recordHistory writes the workflow's history to testdata/histories/<name>.json with
+// historyVersion prefixes the histories recorded now: the files of earlier versions stay beside
+// them, since tasks they started may still be running when a new worker deploys.
+const historyVersion = "v2"
+
+// recordHistory writes the workflow's history to testdata/histories/<version>-<name>.json with
 // -update-histories, for TestReplayRecordedHistories.
 func recordHistory(t *testing.T, env *tasktest.Env, workflowID, name string) {
 	t.Helper()
 	if !*updateHistories {
 		return
 	}
-	hist := env.Temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	writeHistory(t, env.Temporal, workflowID, filepath.Join("testdata", "histories", historyVersion+"-"+strings.ReplaceAll(name, "/", "-")+".json"))
+}
+
+// writeHistory writes a workflow's history as JSON, the format the replayer reads.
+func writeHistory(tb testing.TB, tc sdkclient.Client, workflowID, path string) {
+	tb.Helper()
+	hist := tc.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var events []json.RawMessage
 	for hist.HasNext() {
 		ev, err := hist.Next()
-		require.NoError(t, err)
+		require.NoError(tb, err)
 		b, err := protojson.Marshal(ev)
-		require.NoError(t, err)
+		require.NoError(tb, err)
 		events = append(events, b)
 	}
 	out, err := json.MarshalIndent(map[string]any{"events": events}, "", " ")
-	require.NoError(t, err)
-	path := filepath.Join("testdata", "histories", strings.ReplaceAll(name, "/", "-")+".json")
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, out, 0o644))
+	require.NoError(tb, err)
+	require.NoError(tb, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(tb, os.WriteFile(path, out, 0o644))
 }

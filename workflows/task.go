@@ -86,7 +86,8 @@ type walker struct {
 	changed     bool   // an update changed the DAG
 	mirror      mirrorState
 	readyBuf    []int
-	shownSeq    int64 // seq when the current details were last rendered
+	shownSeq    int64        // seq when the current details were last rendered
+	drawing     dag.Renderer // draws them, redrawing only the steps that changed
 }
 
 func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
