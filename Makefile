@@ -17,6 +17,7 @@ build:
 ## test: the whole suite (unit + integration on one embedded Temporal server and PostgreSQL) + a short fuzz run
 test: build
 	scripts/with-devserver.sh $(GO) test -count=1 -timeout 30m ./...
+	TASKER_REPLAY_EVERY_TASK=1 scripts/with-devserver.sh $(GO) test -count=1 -run 'TestExamplesEndToEnd|TestContinueAsNew' ./workflows
 	$(MAKE) fuzz
 
 ## fuzz: the template loader's fuzz target, briefly
