@@ -24,6 +24,8 @@ func (t *Template) validate(pos *positions) error {
 	v := validator{t: t, pos: pos}
 	v.header()
 	v.steps()
+	v.retryConflicts()
+	v.limits()
 	if len(v.errs) == 0 {
 		v.graph()
 	}
