@@ -63,7 +63,6 @@ func TestTaskRequestValidate(t *testing.T) {
 	}
 }
 
-
 func TestValidateReportsEveryField(t *testing.T) {
 	err := tasker.TaskRequest{Namespace: "ns", Name: "t", Reason: strings.Repeat("r", 129), Initiator: strings.Repeat("i", 129)}.Validate()
 	require.ErrorContains(t, err, "initiator: 129 characters")

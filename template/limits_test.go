@@ -55,7 +55,7 @@ func TestColumnLimits(t *testing.T) {
 			`f.yaml:7: template "t", step "a": step description: 300 characters, over the limit of 255`},
 		{"step system over 64", core(nil, "    system_dependency: "+long(65)),
 			`f.yaml:7: template "t", step "a": dependent system: 65 characters, over the limit of 64`},
-		{"rails dependent system over 64", rails("    dependent_system: "+long(65)),
+		{"rails dependent system over 64", rails("    dependent_system: " + long(65)),
 			`f.yaml:7: template "t", step "a": dependent system: 65 characters, over the limit of 64`},
 		{"rails default dependent system over 64", y("name: t", "default_dependent_system: "+long(65), "step_templates:", "  - name: a", "    handler_class: X"),
 			`f.yaml:2: template "t": default dependent system: 65 characters`},
