@@ -30,7 +30,7 @@ const (
 	// TemporalPayloadLimit is Temporal's default limit on one payload (the server's
 	// limit.blobSize.error, 2 MiB): a completion whose encoded result is larger is refused by
 	// Temporal, so the bridge refuses it first and says so to the job.
-	TemporalPayloadLimit = 2 << 20
+	TemporalPayloadLimit  = 2 << 20
 	DefaultTokenGrace     = 5 * time.Minute
 	DefaultEnqueueTimeout = 5 * time.Second
 	MinSecretBytes        = 32
