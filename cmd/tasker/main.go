@@ -36,7 +36,7 @@ type app struct {
 	common   config.Common
 	jsonOut  bool   // machine output: -o json or yaml (or --json)
 	output   string // -o
-	explicit bool // TASKER_TEMPLATES or --templates was given
+	explicit bool   // TASKER_TEMPLATES or --templates was given
 }
 
 func newRoot() *cobra.Command {
