@@ -76,7 +76,7 @@ func (a *app) startCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ns, name, version, err := parseTemplateRef(args[0])
 			if err != nil {
-				return err
+				return usage(err)
 			}
 			req.Namespace, req.Name, req.Version = ns, name, version
 			if req.Context, err = readContext(contextArg); err != nil {
