@@ -7,8 +7,9 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 .PHONY: run test fuzz lint bench deps build clean
 
 ## run: the embedded Temporal server + Web UI + the worker with the example templates
+## (ports: make run PORT=7233 UI_PORT=8233)
 run:
-	$(GO) run ./cmd/worker
+	$(GO) run ./cmd/worker $(if $(PORT),--port $(PORT)) $(if $(UI_PORT),--ui-port $(UI_PORT))
 
 ## build: the worker, the CLI, the standalone dev server and the bridge into bin/
 build:

@@ -159,6 +159,9 @@ func ResolveRequest(templates Templates, req tasker.TaskRequest) (*template.Temp
 	if templates == nil {
 		return nil, temporal.NewNonRetryableApplicationError("no template registry configured", ErrorTypeTemplateNotFound, nil)
 	}
+	if err := req.Validate(); err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("task request %s/%s: %v", req.Namespace, req.Name, err), ErrorTypeInvalidRequest, err)
+	}
 	if req.Namespace == "" || req.Name == "" {
 		return nil, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("task request: namespace and name are required (got %q/%q)", req.Namespace, req.Name), ErrorTypeInvalidRequest, nil)

@@ -136,6 +136,8 @@ type positions struct {
 	steps   []int   // line of each step's mapping
 	deps    [][]int // line of each dependency entry
 	retries []int   // line of each step's retry settings (0 = none)
+	node    *yaml.Node
+	rails   bool
 }
 
 // Parse loads one template from YAML in either format (the tasker-core TaskTemplate, with steps;
@@ -147,6 +149,9 @@ func Parse(data []byte, source, env string) (*Template, error) {
 		return nil, err
 	}
 	loc := Error{Source: source, Template: scalarField(root, "name")}
+	if err := checkAliases(root, loc); err != nil {
+		return nil, err
+	}
 	rails := field(root, "step_templates") != nil
 	if rails && field(root, "steps") != nil {
 		return nil, located(loc, root, "both steps (tasker-core format) and step_templates (Rails format): use one")
@@ -669,7 +674,7 @@ func jsonSafeMap(m map[string]any) map[string]any {
 
 // stepPositions records the lines of steps, their dependency entries and retry settings.
 func stepPositions(root *yaml.Node, rails bool) *positions {
-	p := &positions{root: root.Line}
+	p := &positions{root: root.Line, node: root, rails: rails}
 	list := field(root, "steps")
 	if rails {
 		list = field(root, "step_templates")

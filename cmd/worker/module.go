@@ -70,6 +70,7 @@ func newTemporal(lc fx.Lifecycle, opts Options, logger *zap.Logger) (sdkclient.C
 			logger.Sugar().Infof("Temporal UI: %s/namespaces/%s/workflows", srv.UIURL(), srv.Namespace())
 		}
 	}
+	readyAddress = address
 	c, err := opts.Temporal.Dial(context.Background(), address, logger)
 	if err != nil {
 		return nil, err
@@ -133,7 +134,7 @@ func startWorkers(lc fx.Lifecycle, opts Options, c sdkclient.Client, templates *
 		})
 	}
 	lc.Append(fx.StartHook(func() {
-		logger.Sugar().Infof("worker ready: try `go run ./cmd/tasker start examples/diamond --wait`")
+		logger.Sugar().Infof("worker ready: try `%sgo run ./cmd/tasker start examples/diamond --wait`", cliEnv(readyAddress))
 	}))
 	return nil
 }
@@ -154,4 +155,16 @@ func stepQueues(templates *template.Registry, handlerReg *activities.Registry) [
 	}
 	sort.Strings(out)
 	return out
+}
+
+// readyAddress is the Temporal address the worker serves (for its ready line).
+var readyAddress string
+
+// cliEnv is the environment the CLI needs to reach Temporal at addr ("" for the default address
+// of `make run`, which the CLI assumes).
+func cliEnv(addr string) string {
+	if addr == "" || addr == fmt.Sprintf("%s:%d", devserver.DefaultIP, devserver.DefaultPort) {
+		return ""
+	}
+	return "TEMPORAL_ADDRESS=" + addr + " "
 }
