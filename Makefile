@@ -3,8 +3,10 @@ GO ?= go
 ONLY ?=
 FUZZTIME ?= 20000x
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# scripts/deps/10-node.sh installs Node here when the machine's is missing or too old.
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
-.PHONY: run test fuzz lint bench deps build clean
+.PHONY: run test test-cluster fuzz lint bench deps build clean
 
 ## run: the embedded Temporal server + Web UI + the worker with the example templates
 run:
@@ -14,8 +16,9 @@ run:
 build:
 	$(GO) build -o bin/ ./cmd/worker ./cmd/tasker ./cmd/devserver ./cmd/bridge
 
-## test: the whole suite (unit + integration on one embedded Temporal server and PostgreSQL) + a short fuzz run
-test: build
+## test: the whole suite (unit + integration on one embedded Temporal server and PostgreSQL) + a short fuzz run;
+## it first runs `make deps`, which takes seconds when everything is already there
+test: deps build
 	scripts/with-devserver.sh $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) fuzz
 
@@ -33,9 +36,9 @@ lint:
 bench: build
 	scripts/with-devserver.sh $(GO) run ./internal/benchrun -only '$(ONLY)' -out docs/benchmarks.md
 
-## deps: what the tests need beyond Go (run by .ci/run; idempotent)
+## deps: what the tests need beyond Go (run by `make test`; idempotent, seconds when warm)
 deps:
-	@for s in scripts/deps/*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; bash "$$s" || exit 1; done
+	@for s in scripts/deps/[0-9]*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; bash "$$s" || exit 1; done
 
 clean:
 	rm -rf bin
