@@ -12,9 +12,9 @@ export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 run:
 	$(GO) run ./cmd/worker
 
-## build: the worker, the CLI, the standalone dev server and the bridge into bin/
+## build: the worker, the CLI, the standalone dev server, the bridge and the cluster node into bin/
 build:
-	$(GO) build -o bin/ ./cmd/worker ./cmd/tasker ./cmd/devserver ./cmd/bridge
+	$(GO) build -o bin/ ./cmd/worker ./cmd/tasker ./cmd/devserver ./cmd/bridge ./cmd/temporal-node
 
 ## test: the whole suite (unit + integration on one embedded Temporal server and PostgreSQL) + a short fuzz run;
 ## it first runs `make deps`, which takes seconds when everything is already there
