@@ -182,7 +182,13 @@ func (t Temporal) Dial(ctx context.Context, address string, logger *zap.Logger) 
 	defer cancel()
 	c, err := sdkclient.DialContext(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %s", address, t.Namespace, shortErr(err))
+		msg := shortErr(err)
+		if opts.ConnectionOptions.TLS != nil {
+			if probed := probeTLS(address, opts.ConnectionOptions.TLS); probed != "" {
+				msg = probed
+			}
+		}
+		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %s", address, t.Namespace, oneLine(t.explainTLS(msg)))
 	}
 	return c, nil
 }
