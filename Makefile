@@ -22,6 +22,11 @@ test: deps build
 	scripts/with-devserver.sh $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) fuzz
 
+## test-cluster: the cluster topology (Temporal services as separate processes on PostgreSQL, mTLS,
+## three workers and a bridge) running 500 tasks with one worker killed mid-run; CI runs it
+test-cluster: deps build
+	$(GO) test -tags cluster -count=1 -timeout 15m -run TestCluster ./internal/cluster/
+
 ## fuzz: the template loader's fuzz target, briefly
 fuzz:
 	$(GO) test ./template -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime 50x
@@ -30,7 +35,9 @@ fuzz:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags cluster ./internal/cluster/
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) -tags cluster ./internal/cluster/
 
 ## bench: every benchmark group (or ONLY=<group>), as BENCH lines; writes docs/benchmarks.md
 bench: build
