@@ -37,6 +37,9 @@ type Temporal struct {
 	TLSServer string // server name override
 	TLS       bool   // TLS without client certificates (e.g. with an API key)
 	APIKey    string
+	// Identity names this process to Temporal (pollers, history); empty = the SDK's pid@host.
+	// Health checks look for this process's pollers by it.
+	Identity string
 }
 
 // Common are the settings both commands read.
@@ -132,6 +135,7 @@ func (t Temporal) ClientOptions(address string, logger *zap.Logger) (sdkclient.O
 	opts := sdkclient.Options{
 		HostPort:  address,
 		Namespace: t.Namespace,
+		Identity:  t.Identity,
 		Logger:    NewSDKLogger(logger),
 	}
 	tlsConf, err := t.tlsConfig()

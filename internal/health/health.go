@@ -191,3 +191,15 @@ func Database(name string, db Pinger) Check {
 
 // Func adapts a plain function into a Check.
 func Func(name string, f func(ctx context.Context) error) Check { return Check{Name: name, Run: f} }
+
+// Worker is cmd/worker's checker (for its HTTP server's /health routes): live while the process
+// answers; ready when Temporal is reachable, the server has seen this worker's pollers (identity,
+// as set in the client options) on the orchestration queue and every step queue it serves, and
+// the mirror's database answers. mirror nil (the mirror is off) leaves that check out.
+func Worker(tc sdkclient.Client, namespace, identity string, queues []string, mirror Pinger) *Checker {
+	c := &Checker{Ready: []Check{Temporal(tc), Pollers(tc, namespace, identity, queues)}}
+	if mirror != nil {
+		c.Ready = append(c.Ready, Database("mirror", mirror))
+	}
+	return c
+}
