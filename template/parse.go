@@ -41,6 +41,7 @@ type (
 		TaskQueue    *string   `yaml:"task_queue"`
 		StartToClose *duration `yaml:"start_to_close"`
 		Heartbeat    *duration `yaml:"heartbeat"`
+		Local        *bool     `yaml:"local"`
 	}
 	rawCoreStep struct {
 		Name             string           `yaml:"name"`
@@ -395,6 +396,9 @@ func mergeStepTemporal(base, o *rawStepTemporal) *rawStepTemporal {
 	if o.Heartbeat != nil {
 		out.Heartbeat = o.Heartbeat
 	}
+	if o.Local != nil {
+		out.Local = o.Local
+	}
 	return &out
 }
 
@@ -466,6 +470,7 @@ func stepTemporalOf(r *rawStepTemporal) StepTemporal {
 	if r.Heartbeat != nil {
 		out.Heartbeat = time.Duration(*r.Heartbeat)
 	}
+	out.Local = r.Local != nil && *r.Local
 	return out
 }
 

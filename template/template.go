@@ -80,6 +80,9 @@ type StepTemporal struct {
 	TaskQueue    string        `json:"task_queue,omitempty"`
 	StartToClose time.Duration `json:"start_to_close,omitempty"`
 	Heartbeat    time.Duration `json:"heartbeat,omitempty"`
+	// Local runs the step as a local activity in the orchestration worker: no task-queue round
+	// trip per attempt (see docs/workflow.md, "Fast steps", for what it trades).
+	Local bool `json:"local,omitempty"`
 }
 
 // Key identifies a template in a registry: namespace/name@version.

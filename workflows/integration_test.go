@@ -137,6 +137,40 @@ func TestStartRefusesBadRequestsBeforeAnyWorkflow(t *testing.T) {
 	assert.Empty(t, tasks, "no workflow was started for a bad request")
 }
 
+// TestStartWithoutLocalTemplatesGetsTheWorkersVerdict starts bad requests through a client that
+// has no templates of its own (the CLI run outside the repository): the start's update answers
+// with the worker's refusal, in one line, instead of "started".
+func TestStartWithoutLocalTemplatesGetsTheWorkersVerdict(t *testing.T) {
+	env := newExampleEnv(t, tasktest.EnvOptions{})
+	bare := client.New(env.Temporal, client.Options{TaskQueue: env.TaskQueue})
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		req  tasker.TaskRequest
+		want []string
+	}{
+		{"unknown template", tasker.TaskRequest{Namespace: "examples", Name: "nope"}, []string{"examples/nope"}},
+		{"context fails the schema", tasker.TaskRequest{Namespace: "examples", Name: "diamond", Context: json.RawMessage(`{"number": "three"}`)}, []string{"context", "number"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := bare.StartTask(ctx, tt.req, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "verdict")})
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), "activity error", "the local activity that carried the refusal is not the user's business")
+		})
+	}
+	task, err := bare.StartTask(ctx, tasker.TaskRequest{Namespace: "examples", Name: "diamond", Context: json.RawMessage(`{"number": 3}`)},
+		client.StartOptions{WorkflowID: testsuite.UniqueName(t, "verdict-ok")})
+	require.NoError(t, err)
+	assert.NotEmpty(t, task.RunID)
+	res, err := bare.WaitTask(ctx, task.WorkflowID)
+	require.NoError(t, err)
+	assert.Equal(t, tasker.StateComplete, res.Status)
+}
+
 func TestCancelWideLeavesNoActivityRunning(t *testing.T) {
 	env := newExampleEnv(t, tasktest.EnvOptions{})
 	ctx := context.Background()
