@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
 	tlog "go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/membership/static"
 	pgplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/postgresql"
@@ -77,7 +78,7 @@ func serve(ctx context.Context, topo *icluster.Topology, service string, logger 
 		temporal.WithLogger(tlog.NewZapLogger(logger.Named(service))),
 		temporal.WithAuthorizer(authorization.NewNoopAuthorizer()),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return authorization.NewNoopClaimMapper() }),
-		temporal.WithDynamicConfigClient(devserver.DynamicConfig(topo.DynamicConfig)),
+		temporal.WithDynamicConfigClient(dynamicConfig(topo.DynamicConfig)),
 	)
 	if err != nil {
 		return fmt.Errorf("create Temporal %s: %w", service, err)
@@ -96,6 +97,19 @@ func serve(ctx context.Context, topo *icluster.Topology, service string, logger 
 	case <-time.After(20 * time.Second):
 		return fmt.Errorf("temporal %s did not stop within 20s", service)
 	}
+}
+
+// dynamicConfig is the embedded server's low-latency set (devserver.LowLatency) with the
+// topology's overrides on top: both topologies are tuned alike.
+func dynamicConfig(overrides map[string]any) dynamicconfig.StaticClient {
+	dc := dynamicconfig.StaticClient{}
+	for k, v := range devserver.LowLatency() {
+		dc[dynamicconfig.MakeKey(k)] = v
+	}
+	for k, v := range overrides {
+		dc[dynamicconfig.MakeKey(k)] = v
+	}
+	return dc
 }
 
 // sqlConfig is one of the topology's two PostgreSQL databases.
