@@ -25,7 +25,7 @@ test: deps build
 ## test-cluster: the cluster topology (Temporal services as separate processes on PostgreSQL, mTLS,
 ## three workers and a bridge) running 500 tasks with one worker killed mid-run; CI runs it
 test-cluster: deps build
-	$(GO) test -tags cluster -count=1 -timeout 15m -run TestCluster ./internal/cluster/
+	$(GO) test -tags cluster -count=1 -timeout 20m -run TestCluster ./internal/cluster/
 
 ## fuzz: the template loader's fuzz target, briefly
 fuzz:

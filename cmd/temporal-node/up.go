@@ -73,6 +73,7 @@ func upCommand() *cobra.Command {
 	fs.StringVar(&opts.Namespace, "namespace", "default", "namespace to register")
 	fs.BoolVar(&opts.TLS, "tls", false, "the frontend serves TLS with certificates made for this run")
 	fs.BoolVar(&opts.MutualTLS, "mtls", false, "the frontend requires client certificates (implies --tls)")
+	fs.BoolVar(&opts.SyncCommit, "sync-commit", false, "keep PostgreSQL's synchronous_commit on the cluster's databases (default off: they are throwaway)")
 	fs.IntVar(&workers, "workers", 0, "cmd/worker processes to start")
 	fs.StringVar(&databaseURL, "database-url", "", "DATABASE_URL for the workers (the compat mirror)")
 	fs.StringVar(&templates, "templates", "", "TASKER_TEMPLATES for the workers")

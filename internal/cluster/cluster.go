@@ -45,6 +45,10 @@ type Options struct {
 	// MutualTLS also requires a client certificate signed by the same CA.
 	TLS, MutualTLS bool
 	DynamicConfig  map[string]any
+	// SyncCommit keeps PostgreSQL's synchronous_commit on the cluster's databases. Off by default:
+	// the databases are throwaway, and on a shared machine a commit's fsync dominates every
+	// history write (a machine crash, not a process crash, could lose the last commits).
+	SyncCommit bool
 	// Log receives one line per life event (started, stopped); nil = silent.
 	Log func(format string, args ...any)
 }
@@ -133,6 +137,13 @@ func (c *Cluster) start(ctx context.Context) error {
 	node := filepath.Join(c.opts.BinDir, "temporal-node")
 	if out, err := exec.CommandContext(ctx, node, "schema", "--topology", topoFile).CombinedOutput(); err != nil {
 		return fmt.Errorf("cluster schema: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	if !c.opts.SyncCommit {
+		for _, db := range []string{topo.Postgres.Database, topo.Postgres.Visibility} {
+			if err := AsyncCommit(ctx, c.opts.AdminURL, db); err != nil {
+				return err
+			}
+		}
 	}
 	c.opts.Log("cluster: databases %s and %s ready (%d history shards)", topo.Postgres.Database, topo.Postgres.Visibility, topo.Shards)
 	for _, svc := range Services {
@@ -282,6 +293,19 @@ func randomSuffix() string {
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// AsyncCommit turns synchronous_commit off for new connections to database name.
+func AsyncCommit(ctx context.Context, admin, name string) error {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("database %s: %w", name, err)
+	}
+	defer func() { _ = conn.Close(context.Background()) }()
+	if _, err := conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" SET synchronous_commit = off"); err != nil {
+		return fmt.Errorf("database %s: synchronous_commit off: %w", name, err)
+	}
+	return nil
 }
 
 func dropDatabase(admin, name string) error {

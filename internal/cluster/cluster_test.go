@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -162,9 +163,12 @@ func runWith(bin string, env []string, args ...string) (string, error) {
 }
 
 func testManyTasks(t *testing.T, c *cluster.Cluster) {
-	ctx, cancel := context.WithTimeout(context.Background(), 9*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute)
 	defer cancel()
 	mirrorURL := testsuite.NewDatabase(t)
+	u, err := url.Parse(mirrorURL)
+	require.NoError(t, err)
+	require.NoError(t, cluster.AsyncCommit(ctx, testsuite.AdminURL(), strings.TrimPrefix(u.Path, "/")))
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "ten.yaml"), []byte(tenSteps), 0o600))
 
@@ -412,7 +416,9 @@ func named(served map[string]int, identities map[string]string) map[string]int {
 // progress logs how many steps have landed in the Rails tables every 10s.
 func progress(ctx context.Context, t *testing.T, pool *pgxpool.Pool, since time.Time) func() {
 	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		for {
 			select {
 			case <-ctx.Done():
@@ -425,7 +431,7 @@ func progress(ctx context.Context, t *testing.T, pool *pgxpool.Pool, since time.
 			}
 		}
 	}()
-	return cancel
+	return func() { cancel(); <-done }
 }
 
 func lastLines(s string, n int) string {
