@@ -3,8 +3,6 @@ GO ?= go
 ONLY ?=
 FUZZTIME ?= 20000x
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# scripts/deps/10-node.sh installs Node here when the machine's is missing or too old.
-export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 .PHONY: run test test-cluster fuzz lint bench deps build clean
 

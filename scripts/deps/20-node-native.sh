@@ -4,6 +4,5 @@
 # install (a stamp keyed on the lock file's hash). Needs 10-node.sh first.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-export PATH="$root/.tools/node/bin:$PATH"
 . "$(dirname "$0")/lib.bash"
 npm_ci "$root/examples/typescript" examples/typescript

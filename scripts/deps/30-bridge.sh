@@ -4,7 +4,6 @@
 # warm machine runs two dpkg checks and compares one hash.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-export PATH="$root/.tools/node/bin:$PATH"
 . "$(dirname "$0")/lib.bash"
 
 need_pkgs ruby-sidekiq python3-celery
