@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/client"
 	"github.com/tasker-systems/tasker-temporal/compat"
 	"github.com/tasker-systems/tasker-temporal/migrations"
@@ -213,4 +215,56 @@ func TestMirrorMarksAPermanentErrorNotRetryable(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, tasker.StateComplete, final.Status)
 	checkRails(t, store.Pool(), final)
+}
+
+// slowMirror is the real mirror behind a slow link: every write takes at least delay.
+type slowMirror struct {
+	activities.Mirror
+	delay time.Duration
+}
+
+func (m slowMirror) WriteTransitions(ctx context.Context, taskID int64, ts []tasker.Transition) (int64, error) {
+	time.Sleep(m.delay)
+	return m.Mirror.WriteTransitions(ctx, taskID, ts)
+}
+
+// TestARetryThatBecomesReadyDuringASlowFlushRuns: the recorder is a local activity, which moves
+// workflow time on by its duration. A retry whose backoff ends while the mirror writes must still
+// be started; it used to be neither started nor waited for, and the task stalled for ever.
+func TestARetryThatBecomesReadyDuringASlowFlushRuns(t *testing.T) {
+	const tmpl = `name: slow_flush
+namespace_name: test
+version: 1.0.0
+steps:
+  - name: once
+    handler: {callable: Test::FailOnce}
+    retry: {max_attempts: 3, backoff: exponential, backoff_base_ms: 20, max_backoff_ms: 20}
+  - name: after
+    handler: {callable: Test::FailOnce}
+    dependencies: [once]
+    retry: {max_attempts: 3, backoff: exponential, backoff_base_ms: 20, max_backoff_ms: 20}
+`
+	parsed, err := template.Parse([]byte(tmpl), "slow_flush.yaml", "")
+	require.NoError(t, err)
+	reg := activities.NewRegistry()
+	reg.MustRegister("Test::FailOnce", activities.HandlerFunc(func(_ context.Context, s activities.StepContext) (any, error) {
+		if s.Attempt() == 1 {
+			return nil, fmt.Errorf("%s: first attempt fails", s.Name())
+		}
+		return map[string]int{"attempt": s.Attempt()}, nil
+	}))
+	store := mirrorDB(t, testsuite.NewDatabase(t))
+	env := tasktest.NewEnv(t, tasktest.EnvOptions{
+		Templates: []*template.Template{parsed}, Handlers: reg, Mirror: slowMirror{Mirror: compat.Mirror{Store: store}, delay: 300 * time.Millisecond},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	task, err := env.Client.StartTask(ctx, tasker.TaskRequest{Namespace: "test", Name: "slow_flush"}, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "slow")})
+	require.NoError(t, err)
+	res, err := env.Client.WaitTask(ctx, task.WorkflowID)
+	require.NoError(t, err, "the task must finish, not stall waiting for a retry nobody starts")
+	require.Equal(t, tasker.StateComplete, res.Status)
+	for _, s := range res.Steps {
+		assert.Equal(t, 2, s.Attempts, s.Name)
+	}
 }

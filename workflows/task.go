@@ -168,16 +168,26 @@ func (w *walker) walk(ctx workflow.Context) (tasker.TaskResult, error) {
 			}
 			continue
 		}
-		if err := w.waitForEvent(ctx); err != nil && !temporal.IsCanceledError(err) {
+		if err := w.waitForEvent(ctx, draining); err != nil && !temporal.IsCanceledError(err) {
 			return tasker.TaskResult{}, err
 		}
 	}
 }
 
+// versionReadyAfterLocalActivity guards the fix for a step that became ready while the loop ran:
+// a local activity (the recorder) moves workflow.Now on by its own duration, so a retry whose
+// backoff ended during a slow flush was neither started nor waited for, and the task stalled.
+const versionReadyAfterLocalActivity = "ready-after-local-activity"
+
 // waitForEvent blocks until a step finishes, an update changes the DAG, a cancel is asked, a
-// retry's backoff ends, or an unrecorded transition is due for another try.
-func (w *walker) waitForEvent(ctx workflow.Context) error {
+// retry's backoff ends, or an unrecorded transition is due for another try. It returns at once
+// when a step became ready while this pass of the loop ran (and may start).
+func (w *walker) waitForEvent(ctx workflow.Context, draining bool) error {
 	w.changed = false
+	if !draining && w.attempts.count() < w.settings.MaxInFlight && w.run.CountReady(workflow.Now(ctx)) > 0 &&
+		workflow.GetVersion(ctx, versionReadyAfterLocalActivity, workflow.DefaultVersion, 1) == 1 {
+		return nil
+	}
 	wake, ok := w.nextWakeup(ctx)
 	cond := func() bool { return len(w.attempts.finished) > 0 || w.changed || w.cancelAsked != "" }
 	if !ok {
