@@ -6,13 +6,13 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: run test fuzz lint bench deps build clean
 
-## run: the embedded Temporal server + Web UI + the worker with the example templates
+## run: the embedded Temporal server + Web UI + the worker with the example templates, and the REST API and console on 127.0.0.1:8234 opened for local development (reads and writes without a token)
 run:
-	$(GO) run ./cmd/worker
+	$(GO) run ./cmd/worker --http-open
 
 ## build: the worker, the CLI, the standalone dev server and the bridge into bin/
 build:
-	$(GO) build -o bin/ ./cmd/worker ./cmd/tasker ./cmd/devserver ./cmd/bridge
+	$(GO) build -o bin/ ./cmd/worker ./cmd/tasker ./cmd/tasker-http ./cmd/devserver ./cmd/bridge
 
 ## test: the whole suite (unit + integration on one embedded Temporal server and PostgreSQL) + a short fuzz run
 test: build

@@ -228,9 +228,22 @@ func (s *Server) writeMode() string {
 	return "disabled"
 }
 
-func (s *Server) consoleConfig(w http.ResponseWriter, _ *http.Request) error {
+// consoleConfig tells the console how writes work and what the token it holds (if any) may do,
+// so it can disable the buttons a read-only token could not use.
+func (s *Server) consoleConfig(w http.ResponseWriter, r *http.Request) error {
+	scope := ScopeNone
+	switch {
+	case s.cfg.Open:
+		scope = ScopeWrite
+	case len(s.cfg.Tokens) == 0:
+		scope = ScopeRead
+	default:
+		if tok, ok := bearer(r); ok {
+			scope = s.scopeOf(tok)
+		}
+	}
 	return writeJSON(w, http.StatusOK, map[string]any{
-		"writes": s.writeMode(), "reads_need_token": !s.cfg.Open && len(s.cfg.Tokens) > 0,
+		"writes": s.writeMode(), "reads_need_token": !s.cfg.Open && len(s.cfg.Tokens) > 0, "scope": scope.String(),
 		"temporal_ui": s.cfg.TemporalUI, "namespace": s.cfg.Namespace,
 	})
 }
