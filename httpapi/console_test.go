@@ -73,7 +73,7 @@ func screenshot(tb testing.TB, ctx context.Context, name string) {
 	if dir == "" {
 		return
 	}
-	png := get(tb, ctx, "screenshot "+name, chromedp.FullScreenshot(90))
+	png := get(tb, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
 	require.NoError(tb, os.WriteFile(filepath.Join(dir, name), png, 0o644))
 }
 
