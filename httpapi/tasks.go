@@ -283,9 +283,6 @@ func (s *Server) getTask(r *http.Request) (tasker.TaskResult, error) {
 	if err != nil || d <= 0 || d > 5*time.Minute {
 		return tasker.TaskResult{}, apiErr(http.StatusBadRequest, "wait", fmt.Sprintf("wait %q: want a duration such as 30s, at most 5m", wait))
 	}
-	if _, err := s.cfg.Client.GetTask(r.Context(), id); err != nil {
-		return tasker.TaskResult{}, err // 404 at once for an unknown task
-	}
 	ctx, cancel := contextWithTimeout(r, d)
 	defer cancel()
 	res, err := s.cfg.Client.WaitTask(ctx, id)
