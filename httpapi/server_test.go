@@ -347,7 +347,7 @@ func TestOperateADoomedTask(t *testing.T) {
 	require.Eventually(t, func() bool {
 		r := f.do(t, "GET", taskPath(id), readToken, "")
 		return r.Code == 200 && r.Body["task"].(map[string]any)["status"] == "error"
-	}, 20*1e9, 50*1e6, "doomed goes to error")
+	}, 60*1e9, 50*1e6, "doomed goes to error")
 
 	charge := f.do(t, "GET", taskPath(id)+"/workflow_steps/charge", readToken, "")
 	require.Equal(t, 200, charge.Code)
@@ -400,9 +400,13 @@ func TestHandlersShowTheGraph(t *testing.T) {
 
 func TestHealth(t *testing.T) {
 	f := serve(t, newEnv(t), httpapi.Config{})
-	ready := f.do(t, "GET", "/health/ready", "", "")
-	assert.Equal(t, http.StatusOK, ready.Code, ready.Raw)
+	var ready reply
+	require.Eventually(t, func() bool {
+		ready = f.do(t, "GET", "/health/ready", "", "")
+		return ready.Code == http.StatusOK
+	}, 20*1e9, 100*1e6, "ready once the worker's first poll reaches Temporal")
 	assert.Equal(t, true, ready.Body["ready"])
+	assert.GreaterOrEqual(t, ready.Body["pollers"], float64(1))
 	assert.Equal(t, true, f.do(t, "GET", "/health/live", "", "").Body["alive"])
 	st := f.do(t, "GET", "/health/status", "", "")
 	assert.Equal(t, "disabled", st.Body["writes"])
