@@ -6,14 +6,15 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: run test test-cluster fuzz lint bench deps build clean
 
-## run: the embedded Temporal server + Web UI + the worker with the example templates
+## run: the embedded Temporal server + Web UI + the worker with the example templates, and the REST
+## API and console on 127.0.0.1:8234 opened for local development (reads and writes without a token)
 ## (ports: make run PORT=7233 UI_PORT=8233)
 run:
-	$(GO) run ./cmd/worker $(if $(PORT),--port $(PORT)) $(if $(UI_PORT),--ui-port $(UI_PORT))
+	$(GO) run ./cmd/worker --http-open $(if $(PORT),--port $(PORT)) $(if $(UI_PORT),--ui-port $(UI_PORT))
 
 ## build: the worker, the CLI, the standalone dev server, the bridge and the cluster node into bin/
 build:
-	$(GO) build -o bin/ ./cmd/worker ./cmd/tasker ./cmd/devserver ./cmd/bridge ./cmd/temporal-node
+	$(GO) build -o bin/ ./cmd/worker ./cmd/tasker ./cmd/tasker-http ./cmd/devserver ./cmd/bridge ./cmd/temporal-node
 
 ## test: the whole suite (unit + integration on one embedded Temporal server and PostgreSQL) + a short fuzz run;
 ## it first runs `make deps`, which takes seconds when everything is already there

@@ -9,6 +9,7 @@ package client
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -88,7 +89,7 @@ func (c *Client) StartTask(ctx context.Context, req tasker.TaskRequest, opts Sta
 	if c.opts.Templates != nil {
 		tmpl, err := activities.ResolveRequest(c.opts.Templates, req)
 		if err != nil {
-			return Task{}, plainError(err)
+			return Task{}, resolveError(req, err)
 		}
 		req.Version = tmpl.Version // pin "latest" at start
 	}
@@ -125,7 +126,7 @@ func (c *Client) StartTask(ctx context.Context, req tasker.TaskRequest, opts Sta
 	}
 	var st workflows.StartedTask
 	if err := handle.Get(ctx, &st); err != nil {
-		return Task{}, plainError(err)
+		return Task{}, resolveError(req, err) // the worker's verdict, typed like a local one
 	}
 	return Task{WorkflowID: id, RunID: handle.RunID()}, nil
 }
@@ -173,8 +174,11 @@ func canonicalJSON(raw json.RawMessage) (json.RawMessage, error) {
 // result once closed.
 func (c *Client) GetTask(ctx context.Context, workflowID string) (tasker.TaskResult, error) {
 	desc, err := c.tc.DescribeWorkflowExecution(ctx, workflowID, "")
+	if isNotFound(err) {
+		return tasker.TaskResult{}, taskNotFound(workflowID)
+	}
 	if err != nil {
-		return tasker.TaskResult{}, notFound(workflowID, err)
+		return tasker.TaskResult{}, fmt.Errorf("task %s: describe: %w", workflowID, err)
 	}
 	if desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return c.query(ctx, workflowID)
@@ -206,7 +210,10 @@ func (c *Client) WaitTask(ctx context.Context, workflowID string) (tasker.TaskRe
 	if errors.As(err, &appErr) && appErr.HasDetails() && appErr.Details(&res) == nil && res.WorkflowID != "" {
 		return res, nil
 	}
-	return res, fmt.Errorf("task %s: %w", workflowID, notFound(workflowID, err))
+	if isNotFound(err) {
+		return res, taskNotFound(workflowID)
+	}
+	return res, fmt.Errorf("task %s: %w", workflowID, err)
 }
 
 // RetryStep moves an errored step back to pending with extraAttempts more attempts (at least 1).
@@ -225,6 +232,8 @@ func (c *Client) CancelTask(ctx context.Context, workflowID, reason string) erro
 	return c.update(ctx, workflowID, workflows.UpdateCancelTask, workflows.CancelTaskRequest{Reason: reason})
 }
 
+// update runs a workflow update and returns its refusal as this package's errors: a task that
+// does not exist, a closed task, an unknown step, a state the operation does not apply to.
 func (c *Client) update(ctx context.Context, workflowID, name string, arg any) error {
 	handle, err := c.tc.UpdateWorkflow(ctx, sdkclient.UpdateWorkflowOptions{
 		WorkflowID:   workflowID,
@@ -232,23 +241,60 @@ func (c *Client) update(ctx context.Context, workflowID, name string, arg any) e
 		Args:         []any{arg},
 		WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
 	})
-	if err != nil {
-		return fmt.Errorf("task %s: %s: %w", workflowID, name, notFound(workflowID, plainError(err)))
+	if isNotFound(err) {
+		return c.closedOrMissing(ctx, workflowID)
 	}
-	if err := handle.Get(ctx, nil); err != nil {
-		return fmt.Errorf("task %s: %s: %w", workflowID, name, plainError(err))
+	if err == nil {
+		err = handle.Get(ctx, nil)
+	}
+	if err != nil {
+		return updateError(workflowID, name, err)
 	}
 	return nil
 }
 
-// ListFilter narrows ListTasks. Empty fields match everything.
+// closedOrMissing tells a closed task (Temporal refuses updates on it as NotFound) from one that
+// does not exist.
+func (c *Client) closedOrMissing(ctx context.Context, workflowID string) error {
+	desc, err := c.tc.DescribeWorkflowExecution(ctx, workflowID, "")
+	if isNotFound(err) {
+		return taskNotFound(workflowID)
+	}
+	if err != nil {
+		return fmt.Errorf("task %s: describe: %w", workflowID, err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	state := summarize(info).Status
+	if state == "" || state == tasker.StateInProgress || state == tasker.StatePending {
+		state = closedWorkflowState(info.GetStatus())
+	}
+	return &TaskClosedError{WorkflowID: workflowID, State: state}
+}
+
+// closedWorkflowState is the task state of a closed workflow whose TaskerStatus is missing or
+// stale (e.g. one terminated from the Temporal UI).
+func closedWorkflowState(st enumspb.WorkflowExecutionStatus) string {
+	switch st {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		return tasker.StateComplete
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED, enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED:
+		return tasker.StateCancelled
+	}
+	return tasker.StateError
+}
+
+// ListFilter narrows ListTasks and ListPage. Empty fields match everything.
 type ListFilter struct {
 	Namespace string
 	Name      string
+	Version   string
 	Status    string
 	// Query is a raw visibility query ANDed with the fields above.
 	Query string
+	// Limit caps the tasks returned; default 100.
 	Limit int
+	// Cursor continues a ListPage where the page that returned it as NextCursor ended.
+	Cursor string
 }
 
 // TaskSummary is one row of ListTasks.
@@ -264,54 +310,77 @@ type TaskSummary struct {
 	StartedAt  time.Time `json:"started_at"`
 }
 
-// ListTasks lists tasks through a visibility query on the Tasker search attributes, newest first.
+// TaskPage is one page of ListPage.
+type TaskPage struct {
+	Tasks []TaskSummary `json:"tasks"`
+	// NextCursor is the opaque cursor of the next page (Temporal's page token, base64); empty on
+	// the last page.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// ListTasks lists tasks through a visibility query on the Tasker search attributes, newest first,
+// up to f.Limit of them (following Temporal's pages), starting at f.Cursor.
 func (c *Client) ListTasks(ctx context.Context, f ListFilter) ([]TaskSummary, error) {
-	query := listQuery(f)
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
 	var out []TaskSummary
-	var token []byte
 	for len(out) < limit {
-		resp, err := c.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query: query, PageSize: int32(min(limit-len(out), 1000)), NextPageToken: token,
-		})
+		f.Limit = limit - len(out)
+		page, err := c.ListPage(ctx, f)
 		if err != nil {
-			return nil, fmt.Errorf("list tasks (%s): %w", query, err)
+			return nil, err
 		}
-		for _, e := range resp.GetExecutions() {
-			out = append(out, summarize(e))
-		}
-		if token = resp.GetNextPageToken(); len(token) == 0 {
+		out = append(out, page.Tasks...)
+		if f.Cursor = page.NextCursor; f.Cursor == "" {
 			break
 		}
 	}
 	return out, nil
 }
 
-func plainError(err error) error {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		return errors.New(appErr.Message())
+// ListPage returns one page of at most f.Limit tasks (default 100, at most 1,000), newest first,
+// and the cursor of the next page.
+func (c *Client) ListPage(ctx context.Context, f ListFilter) (TaskPage, error) {
+	token, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return TaskPage{}, err
 	}
-	return err
-}
-
-func notFound(workflowID string, err error) error {
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return fmt.Errorf("no task with workflow ID %q", workflowID)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
 	}
-	return err
+	query := listQuery(f)
+	resp, err := c.tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: query, PageSize: int32(min(limit, 1000)), NextPageToken: token,
+	})
+	var badArg *serviceerror.InvalidArgument
+	if errors.As(err, &badArg) && f.Cursor != "" {
+		return TaskPage{}, &InvalidCursorError{Cursor: f.Cursor, Err: err}
+	}
+	if err != nil {
+		return TaskPage{}, fmt.Errorf("list tasks (%s): %w", query, err)
+	}
+	page := TaskPage{Tasks: make([]TaskSummary, 0, len(resp.GetExecutions()))}
+	for _, e := range resp.GetExecutions() {
+		page.Tasks = append(page.Tasks, summarize(e))
+	}
+	if next := resp.GetNextPageToken(); len(next) > 0 {
+		page.NextCursor = base64.RawURLEncoding.EncodeToString(next)
+	}
+	return page, nil
 }
 
 // Details returns the task's live DAG as the workflow shows it in the Temporal UI: a markdown
 // table of steps and a Mermaid flowchart.
 func (c *Client) Details(ctx context.Context, workflowID string) (string, error) {
 	val, err := c.tc.QueryWorkflow(ctx, workflowID, "", queryWorkflowMetadata)
+	if isNotFound(err) {
+		return "", taskNotFound(workflowID)
+	}
 	if err != nil {
-		return "", fmt.Errorf("task %s: read details: %w", workflowID, notFound(workflowID, err))
+		return "", fmt.Errorf("task %s: read details: %w", workflowID, err)
 	}
 	var meta sdkpb.WorkflowMetadata
 	if err := val.Get(&meta); err != nil {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 
@@ -20,6 +21,7 @@ func listQuery(f ListFilter) string {
 	}
 	add(tasker.SearchAttrNamespace, f.Namespace)
 	add(tasker.SearchAttrTaskName, f.Name)
+	add(tasker.SearchAttrVersion, f.Version)
 	add(tasker.SearchAttrStatus, f.Status)
 	if f.Query != "" {
 		clauses = append(clauses, "("+f.Query+")")
@@ -48,4 +50,16 @@ func summarize(e *workflowpb.WorkflowExecutionInfo) TaskSummary {
 	decode(tasker.SearchAttrStatus, &s.Status)
 	decode(tasker.SearchAttrTaskID, &s.TaskID)
 	return s
+}
+
+// decodeCursor reads a ListPage cursor back into Temporal's page token.
+func decodeCursor(cursor string) ([]byte, error) {
+	if cursor == "" {
+		return nil, nil
+	}
+	token, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return nil, &InvalidCursorError{Cursor: cursor, Err: err}
+	}
+	return token, nil
 }

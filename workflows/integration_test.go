@@ -90,8 +90,9 @@ func TestExamplesEndToEnd(t *testing.T) {
 		assert.Equal(t, tasker.StatePending, notify.Status)
 		assert.Equal(t, 0, notify.Attempts, "the dependent step never ran")
 
-		err = env.Client.RetryStep(ctx, task.WorkflowID, "notify", 1)
-		assert.ErrorContains(t, err, "only a step in error can be retried")
+		var rejected *client.RejectedError
+		require.ErrorAs(t, env.Client.RetryStep(ctx, task.WorkflowID, "notify", 1), &rejected)
+		assert.Contains(t, rejected.Message, "only a step in error can be retried")
 		require.NoError(t, env.Client.ResolveStep(ctx, task.WorkflowID, "charge", json.RawMessage(`{"charged_by":"operator"}`), "paid by phone"))
 		final, err := env.Client.WaitTask(ctx, task.WorkflowID)
 		require.NoError(t, err)
@@ -125,21 +126,29 @@ func TestStartRefusesBadRequestsBeforeAnyWorkflow(t *testing.T) {
 	env := newExampleEnv(t, tasktest.EnvOptions{})
 	ctx := context.Background()
 	tests := []struct {
-		name string
-		req  tasker.TaskRequest
-		want []string
+		name  string
+		req   tasker.TaskRequest
+		field string // the invalid field; "" = template not found
+		want  []string
 	}{
-		{"unknown template", tasker.TaskRequest{Namespace: "examples", Name: "nope"}, []string{"examples/nope"}},
-		{"unknown version", tasker.TaskRequest{Namespace: "examples", Name: "diamond", Version: "9.9.9"}, []string{"9.9.9", "1.0.0"}},
-		{"context fails the schema", tasker.TaskRequest{Namespace: "examples", Name: "diamond", Context: json.RawMessage(`{"number": "three"}`)}, []string{"context", "number"}},
-		{"unknown bypass step", tasker.TaskRequest{Namespace: "examples", Name: "diamond", BypassSteps: []string{"zz"}}, []string{"bypass_steps", "zz"}},
+		{"unknown template", tasker.TaskRequest{Namespace: "examples", Name: "nope"}, "", []string{"examples/nope"}},
+		{"unknown version", tasker.TaskRequest{Namespace: "examples", Name: "diamond", Version: "9.9.9"}, "", []string{"9.9.9", "1.0.0"}},
+		{"context fails the schema", tasker.TaskRequest{Namespace: "examples", Name: "diamond", Context: json.RawMessage(`{"number": "three"}`)}, "context", []string{"number"}},
+		{"unknown bypass step", tasker.TaskRequest{Namespace: "examples", Name: "diamond", BypassSteps: []string{"zz"}}, "bypass_steps", []string{"zz"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := env.Client.StartTask(ctx, tt.req, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "bad")})
-			require.Error(t, err)
+			var notFound *client.TemplateNotFoundError
+			var invalid *client.InvalidRequestError
+			if tt.field == "" {
+				require.ErrorAs(t, err, &notFound)
+			} else {
+				require.ErrorAs(t, err, &invalid)
+				assert.Equal(t, tt.field, invalid.Field)
+			}
 			for _, w := range tt.want {
-				assert.Contains(t, err.Error(), w)
+				assert.Contains(t, err.Error(), w, "the message says what is wrong")
 			}
 		})
 	}
@@ -155,18 +164,22 @@ func TestStartWithoutLocalTemplatesGetsTheWorkersVerdict(t *testing.T) {
 	env := newExampleEnv(t, tasktest.EnvOptions{})
 	bare := client.New(env.Temporal, client.Options{TaskQueue: env.TaskQueue})
 	ctx := context.Background()
+	var notFound *client.TemplateNotFoundError
+	var invalid *client.InvalidRequestError
 	tests := []struct {
-		name string
-		req  tasker.TaskRequest
-		want []string
+		name   string
+		req    tasker.TaskRequest
+		target any
+		want   []string
 	}{
-		{"unknown template", tasker.TaskRequest{Namespace: "examples", Name: "nope"}, []string{"examples/nope"}},
-		{"context fails the schema", tasker.TaskRequest{Namespace: "examples", Name: "diamond", Context: json.RawMessage(`{"number": "three"}`)}, []string{"context", "number"}},
+		{"unknown template", tasker.TaskRequest{Namespace: "examples", Name: "nope"}, &notFound, []string{"examples/nope"}},
+		{"context fails the schema", tasker.TaskRequest{Namespace: "examples", Name: "diamond", Context: json.RawMessage(`{"number": "three"}`)}, &invalid, []string{"context", "number"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := bare.StartTask(ctx, tt.req, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "verdict")})
 			require.Error(t, err)
+			require.ErrorAs(t, err, tt.target)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
 			}

@@ -32,6 +32,7 @@ type Options struct {
 	StopTimeout   time.Duration
 	EventsNATS    string
 	Subscriptions string
+	HTTP          HTTPOptions
 }
 
 func main() {
@@ -55,6 +56,7 @@ func command() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	opts.Common.Bind(fs)
+	opts.HTTP.bind(fs)
 	fs.StringVar(&opts.DBFile, "db-file", "", "embedded server: keep Temporal's state in this SQLite file so tasks survive a restart (default: in memory)")
 	fs.IntVar(&opts.Port, "port", 7233, "embedded server: frontend port")
 	fs.IntVar(&opts.UIPort, "ui-port", 8233, "embedded server: Web UI port")
@@ -83,6 +85,7 @@ func run(ctx context.Context, opts Options) error {
 		fx.NopLogger,
 		fx.StopTimeout(opts.StopTimeout+2*time.Second),
 		Module,
+		httpModule,
 	)
 	if err := app.Err(); err != nil {
 		return dig.RootCause(err)

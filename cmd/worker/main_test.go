@@ -52,7 +52,7 @@ func startWorker(t *testing.T, args ...string) *worker {
 	t.Helper()
 	logFile, err := os.CreateTemp(t.TempDir(), "worker-*.log")
 	require.NoError(t, err)
-	cmd := exec.Command(filepath.Join(binDir, "worker"), append([]string{"--port", "-1", "--no-ui", "--log-format", "json"}, args...)...)
+	cmd := exec.Command(filepath.Join(binDir, "worker"), append([]string{"--port", "-1", "--no-ui", "--log-format", "json", "--http", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = "../.." // the example templates
 	cmd.Env = withoutEnv("TEMPORAL_ADDRESS", "DATABASE_URL")
 	stderr, err := cmd.StderrPipe()

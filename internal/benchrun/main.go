@@ -33,6 +33,7 @@ var groups = []struct {
 	{"compat", []string{"./compat"}},
 	{"events", []string{"./events/..."}},
 	{"bridge", []string{"./bridge/..."}},
+	{"http", []string{"./httpapi"}},
 }
 
 func main() {
