@@ -27,9 +27,7 @@ const (
 
 // Templates finds a template by namespace, name and version ("" = latest). *template.Registry
 // implements it.
-type Templates interface {
-	Get(namespace, name, version string) (*template.Template, error)
-}
+type Templates = template.Templates
 
 // Mirror writes a task and its transitions somewhere durable: the Rails schema (compat) in
 // production. Implementations must be idempotent per (workflow ID, Seq).
@@ -152,28 +150,20 @@ func (o *Orchestration) ResolveTemplate(ctx context.Context, req tasker.TaskRequ
 	return ResolvedTask{Packed: packed, Record: o.Mirror != nil || o.Publisher != nil, Settings: o.Settings.WithDefaults()}, nil
 }
 
-// ResolveRequest looks the request's template up and validates the request against it. The
-// errors are Temporal application errors (non-retryable) so that any caller, a client before
-// starting a workflow or the workflow itself, reports them the same way.
+// ResolveRequest looks the request's template up and validates it (template.ResolveRequest),
+// and reports a refusal as a non-retryable Temporal application error of type
+// ErrorTypeTemplateNotFound or ErrorTypeInvalidRequest.
 func ResolveRequest(templates Templates, req tasker.TaskRequest) (*template.Template, error) {
-	if templates == nil {
-		return nil, temporal.NewNonRetryableApplicationError("no template registry configured", ErrorTypeTemplateNotFound, nil)
-	}
-	if req.Namespace == "" || req.Name == "" {
-		return nil, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("task request: namespace and name are required (got %q/%q)", req.Namespace, req.Name), ErrorTypeInvalidRequest, nil)
-	}
-	tmpl, err := templates.Get(req.Namespace, req.Name, req.Version)
-	if err != nil {
+	tmpl, err := template.ResolveRequest(templates, req)
+	var nf *template.NotFoundError
+	switch {
+	case err == nil:
+		return tmpl, nil
+	case errors.As(err, &nf):
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrorTypeTemplateNotFound, err)
+	default:
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrorTypeInvalidRequest, err)
 	}
-	if err := tmpl.ValidateContext(req.Context); err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("task %s: context: %v", tmpl.Key(), err), ErrorTypeInvalidRequest, err)
-	}
-	if err := tmpl.ValidateBypass(req.BypassSteps); err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("task %s: bypass_steps: %v", tmpl.Key(), err), ErrorTypeInvalidRequest, err)
-	}
-	return tmpl, nil
 }
 
 // RecordRequest asks the recorder to mirror a task's transitions; Create is set until the task has
