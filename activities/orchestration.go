@@ -45,13 +45,7 @@ type Publisher interface {
 }
 
 // TaskMeta identifies a task for event payloads.
-type TaskMeta struct {
-	WorkflowID string `json:"workflow_id"`
-	TaskID     int64  `json:"task_id,omitempty"`
-	Namespace  string `json:"namespace"`
-	Name       string `json:"name"`
-	Version    string `json:"version"`
-}
+type TaskMeta = tasker.TaskMeta
 
 // Orchestration holds the orchestration worker's local activities. Mirror and Publisher are
 // optional: nil turns that side off.

@@ -19,20 +19,11 @@ type ExecutionContext struct {
 	CompletedSteps       int64 // complete or resolved_manually
 	FailedSteps          int64 // in error
 	ReadySteps           int64
-	ExecutionStatus      string // has_ready_steps, processing, blocked_by_failures, all_complete, waiting_for_dependencies
+	ExecutionStatus      string // one of dag.Status*: has_ready_steps, processing, blocked_by_failures, all_complete, waiting_for_dependencies
 	RecommendedAction    string
 	CompletionPercentage float64
 	HealthStatus         string // healthy, recovering, blocked
 }
-
-// Execution statuses get_task_execution_context reports.
-const (
-	StatusHasReadySteps          = "has_ready_steps"
-	StatusProcessing             = "processing"
-	StatusBlockedByFailures      = "blocked_by_failures"
-	StatusAllComplete            = "all_complete"
-	StatusWaitingForDependencies = "waiting_for_dependencies"
-)
 
 // ExecutionContext reads the task through the get_task_execution_context SQL function: Tasker's
 // own in a Rails database, or ours (migrations.Options.InstallFunctions) otherwise.

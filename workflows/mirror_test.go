@@ -14,6 +14,7 @@ import (
 	"github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/client"
 	"github.com/tasker-systems/tasker-temporal/compat"
+	"github.com/tasker-systems/tasker-temporal/dag"
 	"github.com/tasker-systems/tasker-temporal/migrations"
 	"github.com/tasker-systems/tasker-temporal/template"
 	"github.com/tasker-systems/tasker-temporal/testsuite"
@@ -94,7 +95,7 @@ func TestMirrorLandsEveryTransitionInTheRailsSchema(t *testing.T) {
 	checkRails(t, store.Pool(), res)
 	ec, err := store.ExecutionContext(ctx, res.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusAllComplete, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusAllComplete, ec.ExecutionStatus)
 	assert.InDelta(t, 100, ec.CompletionPercentage, 0.001)
 	var complete bool
 	require.NoError(t, store.Pool().QueryRow(ctx, `SELECT complete FROM tasker_tasks WHERE task_id = $1`, res.TaskID).Scan(&complete))
@@ -127,7 +128,7 @@ steps:
 		ec, err = store.ExecutionContext(ctx, res.TaskID)
 		return err == nil && ec.Status == tasker.StateError
 	}, 10*time.Second, 50*time.Millisecond, "the mirror catches up with the error")
-	assert.Equal(t, compat.StatusBlockedByFailures, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusBlockedByFailures, ec.ExecutionStatus)
 	var attempts, limit int
 	require.NoError(t, store.Pool().QueryRow(ctx, `SELECT ws.attempts, ws.retry_limit FROM tasker_workflow_steps ws
 		JOIN tasker_named_steps ns USING (named_step_id) WHERE ws.task_id = $1 AND ns.name = 'charge'`, res.TaskID).Scan(&attempts, &limit))
@@ -141,7 +142,7 @@ steps:
 	checkRails(t, store.Pool(), final)
 	ec, err = store.ExecutionContext(ctx, res.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusAllComplete, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusAllComplete, ec.ExecutionStatus)
 }
 
 // TestMirrorOutageLosesNothing cuts the workflow's connection to PostgreSQL mid-task: the DAG keeps
@@ -203,7 +204,7 @@ func TestMirrorMarksAPermanentErrorNotRetryable(t *testing.T) {
 		"the permanent error lands as retryable = false")
 	ec, err := store.ExecutionContext(ctx, res.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusBlockedByFailures, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusBlockedByFailures, ec.ExecutionStatus)
 
 	require.NoError(t, env.Client.RetryStep(ctx, task.WorkflowID, "charge", 1))
 	require.Eventually(t, func() bool { a, l, r := row(); return a == 2 && l == 2 && !r }, 10*time.Second, 50*time.Millisecond,
