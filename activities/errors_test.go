@@ -18,7 +18,7 @@ import (
 func TestFailureRoundTrip(t *testing.T) {
 	tests := []struct {
 		name string
-		err  error // a Go handler's error …
+		err  error               // a Go handler's error …
 		sent *activities.Failure // … or a bridged job's report
 		want activities.Failure
 	}{
