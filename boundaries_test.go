@@ -19,6 +19,7 @@ func TestPackageBoundaries(t *testing.T) {
 		{pkg: "./template", forbidden: []string{"go.temporal.io/", "github.com/jackc/pgx"}},
 		{pkg: "./compat", forbidden: []string{"go.temporal.io/", "go.uber.org/fx"}},
 		{pkg: "./events", forbidden: []string{"go.temporal.io/", "go.uber.org/fx", "github.com/jackc/pgx"}},
+		{pkg: "./worker", forbidden: []string{"go.uber.org/fx", "github.com/jackc/pgx", "go.temporal.io/server"}},
 		{pkg: "./activities", forbidden: []string{"go.uber.org/fx", "github.com/jackc/pgx"}},
 	}
 	for _, tc := range tests {

@@ -156,7 +156,7 @@ func TestMirrorOutageLosesNothing(t *testing.T) {
 	store := mirrorDB(t, u.String())
 	direct := mirrorDB(t, dbURL)
 
-	pub := &recorder{}
+	pub := &tasktest.Recorder{}
 	env := newExampleEnv(t, tasktest.EnvOptions{Mirror: compat.Mirror{Store: store}, Publisher: pub})
 	ctx := context.Background()
 
