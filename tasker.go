@@ -2,7 +2,8 @@
 // that starts a task, the JSON a step handler receives and returns in any language, the transition
 // rows the workflow emits, and the names of the workflow, queues and search attributes.
 //
-// It owns types and constants only. It must not import Temporal, PostgreSQL or any other I/O, so
+// It owns types and constants, and the shape checks of the outcomes handlers embed in their
+// results (outcome.go). It must not import Temporal, PostgreSQL or any other I/O, so
 // that every other package (and a user's own code) can depend on it cheaply.
 package tasker
 
@@ -84,12 +85,19 @@ type StepInfo struct {
 	Attempt        int            `json:"attempt"`
 	MaxAttempts    int            `json:"max_attempts"`
 	Initialization map[string]any `json:"initialization,omitempty"`
+	// Inputs is the step's instance data: a batch worker's BatchWorkerInputs (outcome.go).
+	Inputs json.RawMessage `json:"inputs,omitempty"`
+	// Checkpoint is the last checkpoint the step yielded, when it has one (outcome.go).
+	Checkpoint *Checkpoint `json:"checkpoint,omitempty"`
 }
 
 // StepResult is what a step handler returns.
 type StepResult struct {
 	Results  json.RawMessage `json:"results,omitempty"`
 	Metadata map[string]any  `json:"metadata,omitempty"`
+	// CheckpointYield, when set, means "not done yet": the workflow records the checkpoint and runs
+	// the step again at once with it (results and metadata are ignored). See Checkpoint.
+	CheckpointYield *Checkpoint `json:"checkpoint_yield,omitempty"`
 }
 
 // Error types a handler in any language raises as a Temporal application error type.

@@ -154,6 +154,9 @@ func Run(ctx context.Context, h Handler, req tasker.StepRequest) (tasker.StepRes
 	if err != nil {
 		return tasker.StepResult{}, err
 	}
+	if y, ok := out.(tasker.StepResult); ok && y.CheckpointYield != nil {
+		return y, nil // a checkpoint yield is not results: process_results does not see it
+	}
 	if p, ok := h.(ResultsProcessor); ok {
 		if out, err = p.ProcessResults(ctx, sc, out); err != nil {
 			return tasker.StepResult{}, fmt.Errorf("step %s: process_results: %w", sc.Name(), err)

@@ -96,15 +96,23 @@ func (c *Client) StartTask(ctx context.Context, req tasker.TaskRequest, opts Sta
 			return Task{}, err
 		}
 	}
-	run, err := c.tc.ExecuteWorkflow(ctx, sdkclient.StartWorkflowOptions{
+	// Update-With-Start: the start and the worker's verdict (template found, request valid) in one
+	// round trip, so a caller never hears "started" for a task the worker refuses.
+	startOp := c.tc.NewWithStartWorkflowOperation(sdkclient.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                c.opts.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		// An identical request that already started a task (running or closed) returns it.
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		StaticSummary:                            fmt.Sprintf("%s/%s", req.Namespace, req.Name),
+		StaticSummary:            fmt.Sprintf("%s/%s", req.Namespace, req.Name),
 	}, tasker.WorkflowType, workflows.TaskInput{TaskRequest: req})
+	handle, err := c.tc.UpdateWithStartWorkflow(ctx, sdkclient.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: startOp,
+		UpdateOptions: sdkclient.UpdateWorkflowOptions{
+			UpdateName:   workflows.UpdateStarted,
+			WaitForStage: sdkclient.WorkflowUpdateStageCompleted,
+		},
+	})
+	// An identical request that already started a task (running or closed) returns it.
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return Task{WorkflowID: id, RunID: started.RunId, Existing: true}, nil
@@ -112,7 +120,11 @@ func (c *Client) StartTask(ctx context.Context, req tasker.TaskRequest, opts Sta
 	if err != nil {
 		return Task{}, fmt.Errorf("start task %s/%s: %w", req.Namespace, req.Name, err)
 	}
-	return Task{WorkflowID: run.GetID(), RunID: run.GetRunID()}, nil
+	var st workflows.StartedTask
+	if err := handle.Get(ctx, &st); err != nil {
+		return Task{}, plainError(err)
+	}
+	return Task{WorkflowID: id, RunID: handle.RunID()}, nil
 }
 
 // WorkflowID derives a task's workflow ID from the identity of its request:

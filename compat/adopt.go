@@ -2,8 +2,10 @@ package compat
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -14,8 +16,33 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// AdoptTask reads a task a Rails app created: its steps by name, their current states, the
-// `provides` edges and how far a workflow has mirrored it. It writes nothing.
+// StepRecord is one tasker_workflow_steps row as adoption needs it: where the step stands and
+// what it has used up, so a workflow resuming the task neither re-runs a finished step nor
+// forgets attempts (TASKER-REFERENCE §2 columns).
+type StepRecord struct {
+	ID    int64
+	State string // current state (no transition = pending)
+	// StateAt is when the current transition was written (the zero time when it has none): for an
+	// errored step, when the error happened.
+	StateAt time.Time
+	// Attempts made (NULL reads 0) and RetryLimit, the total attempts allowed (NULL reads 3, the
+	// engine's default).
+	Attempts, RetryLimit int
+	Retryable            bool
+	Skippable            bool
+	// InProcess is true while an attempt runs; Processed once the step is complete or resolved.
+	InProcess, Processed bool
+	// BackoffRequestSeconds (nil when NULL) counts from LastAttemptedAt (nil when NULL).
+	BackoffRequestSeconds *int
+	LastAttemptedAt       *time.Time
+	// Results is the handler output of a complete step, or {error, …} of an errored one (nil
+	// when NULL).
+	Results json.RawMessage
+}
+
+// AdoptTask reads a task a Rails app created: its catalog names, context and bypass_steps, its
+// steps by name with their rows and current states, the `provides` edges and how far a workflow
+// has mirrored it. It writes nothing.
 func (s *Store) AdoptTask(ctx context.Context, taskID int64) (TaskRecord, error) {
 	rec, err := s.readTask(ctx, taskID)
 	if err != nil {
@@ -30,14 +57,10 @@ func (s *Store) readTask(ctx context.Context, taskID int64) (TaskRecord, error) 
 	if err != nil {
 		return TaskRecord{}, err
 	}
-	rec := TaskRecord{TaskID: taskID, StepIDs: map[string]int64{}, StepStates: map[string]string{}, Parents: map[string][]string{}}
-	err = s.pool.QueryRow(ctx, `SELECT COALESCE((SELECT to_state FROM tasker_task_transitions
-		WHERE task_id = t.task_id AND most_recent), 'pending') FROM tasker_tasks t WHERE t.task_id = $1`, taskID).Scan(&rec.TaskState)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return TaskRecord{}, fmt.Errorf("task %d: %w", taskID, ErrTaskNotFound)
-	}
-	if err != nil {
-		return TaskRecord{}, fmt.Errorf("read task %d: %w", taskID, err)
+	rec := TaskRecord{TaskID: taskID, StepIDs: map[string]int64{}, StepStates: map[string]string{}, Parents: map[string][]string{},
+		Steps: map[string]StepRecord{}}
+	if err := readTaskRow(ctx, s.pool, &rec); err != nil {
+		return TaskRecord{}, err
 	}
 	if err := readSteps(ctx, s.pool, &rec); err != nil {
 		return TaskRecord{}, err
@@ -49,23 +72,70 @@ func (s *Store) readTask(ctx context.Context, taskID int64) (TaskRecord, error) 
 	return rec, err
 }
 
+// readTaskRow reads the task's state, catalog names, context and bypass_steps.
+func readTaskRow(ctx context.Context, q querier, rec *TaskRecord) error {
+	var bypass []byte
+	var version *string
+	err := q.QueryRow(ctx, `SELECT COALESCE((SELECT to_state FROM tasker_task_transitions
+		WHERE task_id = t.task_id AND most_recent), 'pending'), tn.name, nt.name, nt.version, t.context, t.bypass_steps
+		FROM tasker_tasks t
+		JOIN tasker_named_tasks nt ON nt.named_task_id = t.named_task_id
+		LEFT JOIN tasker_task_namespaces tn ON tn.task_namespace_id = nt.task_namespace_id
+		WHERE t.task_id = $1`, rec.TaskID).Scan(&rec.TaskState, &rec.Namespace, &rec.Name, &version, &rec.Context, &bypass)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("task %d: %w", rec.TaskID, ErrTaskNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("read task %d: %w", rec.TaskID, err)
+	}
+	if version != nil {
+		rec.Version = *version
+	}
+	if len(bypass) > 0 && string(bypass) != "null" {
+		if err := json.Unmarshal(bypass, &rec.BypassSteps); err != nil {
+			return fmt.Errorf("task %d: bypass_steps %s is not a JSON array of step names: %w", rec.TaskID, bypass, err)
+		}
+	}
+	return nil
+}
+
 func readSteps(ctx context.Context, q querier, rec *TaskRecord) error {
-	rows, err := q.Query(ctx, `SELECT ws.workflow_step_id, ns.name, COALESCE(cur.to_state, 'pending')
+	rows, err := q.Query(ctx, `SELECT ws.workflow_step_id, ns.name, COALESCE(cur.to_state, 'pending'), cur.created_at,
+		COALESCE(ws.attempts, 0), COALESCE(ws.retry_limit, 3), ws.retryable, ws.skippable, ws.in_process, ws.processed,
+		ws.backoff_request_seconds, ws.last_attempted_at, ws.results
 		FROM tasker_workflow_steps ws
-		JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
-		LEFT JOIN LATERAL (SELECT x.to_state FROM tasker_workflow_step_transitions x
+		LEFT JOIN tasker_named_steps ns ON ns.named_step_id = ws.named_step_id
+		LEFT JOIN LATERAL (SELECT x.to_state, x.created_at FROM tasker_workflow_step_transitions x
 		                   WHERE x.workflow_step_id = ws.workflow_step_id AND x.most_recent LIMIT 1) cur ON true
 		WHERE ws.task_id = $1 ORDER BY ws.workflow_step_id`, rec.TaskID)
 	if err != nil {
 		return fmt.Errorf("read steps of task %d: %w", rec.TaskID, err)
 	}
-	var id int64
-	var name, state string
-	_, err = pgx.ForEachRow(rows, []any{&id, &name, &state}, func() error {
-		if _, dup := rec.StepIDs[name]; dup {
-			return fmt.Errorf("two steps are named %q (steps are looked up by name)", name)
+	var (
+		name    *string
+		stateAt *time.Time
+		backoff *int32
+		sr      StepRecord
+	)
+	scans := []any{&sr.ID, &name, &sr.State, &stateAt, &sr.Attempts, &sr.RetryLimit, &sr.Retryable, &sr.Skippable,
+		&sr.InProcess, &sr.Processed, &backoff, &sr.LastAttemptedAt, &sr.Results}
+	_, err = pgx.ForEachRow(rows, scans, func() error {
+		if name == nil {
+			return fmt.Errorf("step %d has no named step (named_step_id matches no tasker_named_steps row)", sr.ID)
 		}
-		rec.StepIDs[name], rec.StepStates[name] = id, state
+		if _, dup := rec.StepIDs[*name]; dup {
+			return fmt.Errorf("two steps are named %q (steps are looked up by name)", *name)
+		}
+		sr.StateAt, sr.BackoffRequestSeconds = time.Time{}, nil
+		if stateAt != nil {
+			sr.StateAt = *stateAt
+		}
+		if backoff != nil {
+			b := int(*backoff)
+			sr.BackoffRequestSeconds = &b
+		}
+		rec.StepIDs[*name], rec.StepStates[*name], rec.Steps[*name] = sr.ID, sr.State, sr
+		sr.LastAttemptedAt, sr.Results = nil, nil // the next row scans into fresh values
 		return nil
 	})
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tasker-systems/tasker-temporal/dag"
 )
 
 // ExecutionContext is one row of get_task_execution_context(task_id) (TASKER-REFERENCE §3).
@@ -25,8 +27,18 @@ type ExecutionContext struct {
 	HealthStatus         string // healthy, recovering, blocked
 }
 
+// Execution statuses get_task_execution_context reports: dag's (the one source), named here too
+// so that callers reading compat need not import dag.
+const (
+	StatusHasReadySteps          = dag.StatusHasReadySteps
+	StatusProcessing             = dag.StatusProcessing
+	StatusBlockedByFailures      = dag.StatusBlockedByFailures
+	StatusAllComplete            = dag.StatusAllComplete
+	StatusWaitingForDependencies = dag.StatusWaitingForDependencies
+)
+
 // ExecutionContext reads the task through the get_task_execution_context SQL function: Tasker's
-// own in a Rails database, or ours (migrations.Options.InstallFunctions) otherwise.
+// own in a Rails database, or ours (created by migration 003, docs/compat.md §5) otherwise.
 func (s *Store) ExecutionContext(ctx context.Context, taskID int64) (ExecutionContext, error) {
 	var ec ExecutionContext
 	err := s.pool.QueryRow(ctx, `SELECT task_id::bigint, named_task_id::bigint, status::text,

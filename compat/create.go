@@ -32,6 +32,13 @@ type TaskRecord struct {
 	// applied; a workflow that starts again for this task continues numbering after AppliedSeq.
 	WorkflowID string
 	AppliedSeq int64
+	// Steps holds each step's row by name: what adoption resumes from (attempts, retry limit,
+	// backoff, results). Namespace, Name, Version, Context and BypassSteps come from the task's
+	// rows (the named task, tasker_tasks.context and bypass_steps).
+	Steps                    map[string]StepRecord
+	Namespace, Name, Version string
+	Context                  json.RawMessage
+	BypassSteps              []string
 }
 
 // IdentityHash is the identity_hash of a task created for workflowID: the SHA-256, in hex, of
@@ -126,6 +133,9 @@ func validateCreate(tmpl *template.Template, req tasker.TaskRequest, workflowID 
 
 // specFor resolves a template step: a non-retryable step has exactly one attempt (retry_limit 1);
 // otherwise retry_limit is max_attempts (default 3), the total number of attempts as in Rails.
+// The step row's retryable column starts true even for a non-retryable step (insertSteps): the
+// engine's readiness never offers a step with retryable = false, not even its first attempt, so
+// retry_limit 1 alone says "one attempt"; default_retryable keeps the template's value.
 func specFor(tmpl *template.Template, st template.Step) stepSpec {
 	system := cmp.Or(st.DependentSystem, tmpl.DefaultDependentSystem, template.DefaultDependentSystem)
 	limit := int32(cmp.Or(st.Retry.MaxAttempts, template.DefaultMaxAttempts))
@@ -166,7 +176,7 @@ func insertTask(ctx context.Context, tx pgx.Tx, tmpl *template.Template, specs [
 	if err != nil {
 		return TaskRecord{}, err
 	}
-	stepIDs, err := insertSteps(ctx, tx, taskID, specs, namedStepIDs, contextJSON(req.Context))
+	stepIDs, err := insertSteps(ctx, tx, taskID, specs, namedStepIDs, contextJSON(req.Context), req.RequestedAt.UTC())
 	if err != nil {
 		return TaskRecord{}, err
 	}
@@ -187,8 +197,11 @@ func newRecord(taskID int64, specs []stepSpec, stepIDs map[string]int64, workflo
 		TaskID: taskID, StepIDs: stepIDs, StepStates: make(map[string]string, len(specs)),
 		TaskState: tasker.StatePending, Parents: map[string][]string{}, WorkflowID: workflowID,
 	}
+	rec.Steps = make(map[string]StepRecord, len(specs))
 	for _, sp := range specs {
 		rec.StepStates[sp.name] = tasker.StatePending
+		rec.Steps[sp.name] = StepRecord{ID: stepIDs[sp.name], State: tasker.StatePending, RetryLimit: int(sp.retryLimit),
+			Retryable: true, Skippable: sp.skippable}
 		if len(sp.parents) > 0 {
 			rec.Parents[sp.name] = slices.Clone(sp.parents)
 		}
@@ -341,7 +354,7 @@ func insertTaskRow(ctx context.Context, tx pgx.Tx, namedTaskID int64, req tasker
 	err = tx.QueryRow(ctx, `INSERT INTO tasker_tasks
 		(named_task_id, complete, requested_at, initiator, source_system, reason, bypass_steps, tags, context,
 		 identity_hash, created_at, updated_at)
-		VALUES ($1, false, $2, $3, $4, $5, $6::json, $7::jsonb, $8::jsonb, $9, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+		VALUES ($1, false, $2, $3, $4, $5, $6::json, $7::jsonb, $8::jsonb, $9, $2, $2)
 		ON CONFLICT (identity_hash) DO NOTHING RETURNING task_id`,
 		namedTaskID, req.RequestedAt.UTC(), nullable(req.Initiator), nullable(req.SourceSystem), nullable(req.Reason),
 		bypass, tags, contextJSON(req.Context), hash).Scan(&id)
@@ -361,22 +374,25 @@ func nullable(s string) *string {
 	return &s
 }
 
-func insertSteps(ctx context.Context, tx pgx.Tx, taskID int64, specs []stepSpec, namedStepIDs map[string]int64, inputs string) (map[string]int64, error) {
+// insertSteps writes the step rows, created at the task's requested_at like its edges and initial
+// transitions, so durations Tasker's analytics measure from row creation to a transition are in the
+// workflow's clock throughout.
+func insertSteps(ctx context.Context, tx pgx.Tx, taskID int64, specs []stepSpec, namedStepIDs map[string]int64, inputs string,
+	at time.Time) (map[string]int64, error) {
 	n := len(specs)
 	named, retryable, limits, skippable := make([]int64, n), make([]bool, n), make([]int32, n), make([]bool, n)
 	byNamed := make(map[int64]string, n)
 	for i, sp := range specs {
-		named[i], retryable[i], limits[i], skippable[i] = namedStepIDs[sp.name], sp.retryable, sp.retryLimit, sp.skippable
+		named[i], retryable[i], limits[i], skippable[i] = namedStepIDs[sp.name], true, sp.retryLimit, sp.skippable
 		byNamed[named[i]] = sp.name
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO tasker_workflow_steps
 		(task_id, named_step_id, retryable, retry_limit, in_process, processed, attempts, inputs, skippable, created_at, updated_at)
-		SELECT $1, s.named_step_id, s.retryable, s.retry_limit, false, false, 0, $2::jsonb, s.skippable,
-		       now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+		SELECT $1, s.named_step_id, s.retryable, s.retry_limit, false, false, 0, $2::jsonb, s.skippable, $7, $7
 		FROM unnest($3::bigint[], $4::bool[], $5::int[], $6::bool[]) WITH ORDINALITY
 		     AS s(named_step_id, retryable, retry_limit, skippable, ord)
 		ORDER BY s.ord
-		RETURNING workflow_step_id, named_step_id`, taskID, inputs, named, retryable, limits, skippable)
+		RETURNING workflow_step_id, named_step_id`, taskID, inputs, named, retryable, limits, skippable, at)
 	if err != nil {
 		return nil, fmt.Errorf("insert workflow steps of task %d: %w", taskID, err)
 	}

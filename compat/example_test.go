@@ -49,3 +49,29 @@ func ExampleStore_WriteTransitions() {
 	}
 	fmt.Println("applied through seq", applied)
 }
+
+// Adopting a task a Rails app started: what each step's row says decides what the workflow does
+// with it.
+func ExampleStore_AdoptTask() {
+	ctx := context.Background()
+	store, err := compat.Open(ctx, "postgres://postgres@127.0.0.1:5432/myapp")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	rec, err := store.AdoptTask(ctx, 42)
+	if err != nil {
+		log.Fatal(err) // compat.ErrTaskNotFound, or rows that cannot be read (named in the error)
+	}
+	fmt.Printf("%s/%s %s is %s\n", rec.Namespace, rec.Name, rec.Version, rec.TaskState)
+	for name, st := range rec.Steps {
+		switch {
+		case st.State == tasker.StateComplete || st.State == tasker.StateResolvedManually:
+			fmt.Printf("%s: done, results %s\n", name, st.Results)
+		case st.InProcess:
+			fmt.Printf("%s: attempt %d was running\n", name, st.Attempts)
+		default:
+			fmt.Printf("%s: %s, %d of %d attempts used\n", name, st.State, st.Attempts, st.RetryLimit)
+		}
+	}
+}

@@ -52,7 +52,7 @@ func loadRailsSchema(tb testing.TB, pool *pgxpool.Pool) {
 	require.NoError(tb, err)
 	_, err = pool.Exec(context.Background(), string(fixture))
 	require.NoError(tb, err, "load rails_schema.sql")
-	_, err = pool.Exec(context.Background(), migrations.ExecutionContextSQL)
+	_, err = pool.Exec(context.Background(), migrations.SurfaceSQL)
 	require.NoError(tb, err)
 }
 

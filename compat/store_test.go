@@ -195,8 +195,8 @@ func TestNonRetryableStepHasOneAttempt(t *testing.T) {
 	var retryable bool
 	require.NoError(t, store.Pool().QueryRow(ctx, "SELECT retry_limit, retryable FROM tasker_workflow_steps WHERE workflow_step_id = $1",
 		rec.StepIDs["s0"]).Scan(&limit, &retryable))
-	assert.Equal(t, int32(1), limit)
-	assert.False(t, retryable)
+	assert.Equal(t, int32(1), limit, "one attempt, and it is used")
+	assert.True(t, retryable, "the engine never offers a step whose retryable is false, not even its first attempt: retry_limit 1 alone says one attempt")
 	ec, err = store.ExecutionContext(ctx, rec.TaskID)
 	require.NoError(t, err)
 	assert.Equal(t, dag.StatusBlockedByFailures, ec.ExecutionStatus)

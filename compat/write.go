@@ -489,6 +489,21 @@ func (c *stepColumns) apply(t tasker.Transition) {
 		c.inProcess = false
 	}
 	c.applyLimits(t.Metadata)
+	if t.To == tasker.StateError && permanentError(t.Metadata) {
+		// Tasker's handlers leave a step that will not be retried at retry_limit = attempts made,
+		// and the engine's execution context counts an errored step as blocked only when
+		// attempts >= retry_limit (retryable is not consulted there).
+		c.setLimit, c.retryLimit = true, c.attempts
+	}
+}
+
+// permanentError reports whether an error transition's metadata says no attempt follows.
+func permanentError(md map[string]any) bool {
+	if p, ok := md["permanent"].(bool); ok && p {
+		return true
+	}
+	r, ok := md["retryable"].(bool)
+	return ok && !r
 }
 
 // applyLimits takes max_attempts and retryable from a transition's metadata.

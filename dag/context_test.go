@@ -80,11 +80,11 @@ func TestCompletionPercentage(t *testing.T) {
 // naiveReady recomputes readiness from the public step statuses, straight from the rules.
 func naiveReady(r *Run, i int, now time.Time) bool {
 	st := r.Step(i)
-	if st.State != Pending && st.State != Error {
+	if r.Presence(i) != Created || (st.State != Pending && st.State != Error) {
 		return false
 	}
 	for _, p := range r.Graph().Parents(i) {
-		if s := r.Step(p).State; s != Complete && s != ResolvedManually {
+		if s := r.Step(p).State; s != Complete && s != ResolvedManually && r.Presence(p) != NotCreated {
 			return false
 		}
 	}
@@ -106,6 +106,9 @@ func naiveReady(r *Run, i int, now time.Time) bool {
 func naiveContext(r *Run, now time.Time) ExecutionContext {
 	var ec ExecutionContext
 	for i := range r.Graph().Len() {
+		if r.Presence(i) != Created {
+			continue // not a step of the task (yet)
+		}
 		st := r.Step(i)
 		ec.TotalSteps++
 		switch st.State {

@@ -18,6 +18,11 @@ type StepSpec struct {
 	MaxAttempts  int
 	Retryable    bool
 	Skippable    bool
+	// Kind is the step's type (standard by default); see StepKind.
+	Kind StepKind
+	// WorkerTemplate names the batch worker template a step is an instance of; only graphs grown
+	// by Run.Expand have such steps.
+	WorkerTemplate string
 }
 
 // Kinds of ValidationError.
@@ -55,6 +60,9 @@ func (e *ValidationError) Error() string {
 	case KindInvalidRetry:
 		return fmt.Sprintf("step %q: max attempts must be ≥ 1 (or 0 for the default %d)", e.Step, DefaultMaxAttempts)
 	}
+	if msg, ok := dynamicErrorText(e); ok {
+		return msg
+	}
 	return fmt.Sprintf("step %q: invalid (%s)", e.Step, e.Kind)
 }
 
@@ -68,12 +76,18 @@ type Graph struct {
 	topo     []int
 	levels   []int
 	fp       uint64
+	dynamic  bool   // some step is not StepStandard
+	base     *Graph // the graph Run.Expand grew this one from (nil for New's)
 }
 
 // New validates specs and builds the graph. Errors are *ValidationError: no steps, a step without a
-// name, a duplicate step, an unknown dependency, a cycle, or a negative MaxAttempts. A dependency
-// listed twice counts once.
-func New(specs []StepSpec) (*Graph, error) {
+// name, a duplicate step, an unknown dependency, a cycle, a negative MaxAttempts, or a dynamic
+// step breaking its rules (a decision without a dependency; a batch worker template without
+// exactly one batchable parent, or with a child that is not deferred; a batchable step without a
+// batch worker template child). A dependency listed twice counts once.
+func New(specs []StepSpec) (*Graph, error) { return build(specs, false) }
+
+func build(specs []StepSpec, instances bool) (*Graph, error) {
 	if len(specs) == 0 {
 		return nil, &ValidationError{Kind: KindEmpty}
 	}
@@ -98,6 +112,9 @@ func New(specs []StepSpec) (*Graph, error) {
 		return nil, err
 	}
 	if err := g.sort(); err != nil {
+		return nil, err
+	}
+	if err := g.validateDynamic(instances); err != nil {
 		return nil, err
 	}
 	g.fp = g.fingerprint()
@@ -243,7 +260,7 @@ func (g *Graph) cyclePath(unmet []int) []string {
 	return append(path, path[0])
 }
 
-// fingerprint is FNV-1a over the names and parent lists (written out: hash.Hash's interface
+// fingerprint is FNV-1a over the names, parent lists and non-standard kinds (written out: hash.Hash's interface
 // calls cost more than the hashing here).
 func (g *Graph) fingerprint() uint64 {
 	const prime = 1099511628211
@@ -258,6 +275,10 @@ func (g *Graph) fingerprint() uint64 {
 			for k := 0; k < 64; k += 8 {
 				mix(byte(p >> k))
 			}
+		}
+		if s.Kind != StepStandard { // only then: static graphs keep the fingerprints they had
+			mix(0xfe)
+			mix(byte(s.Kind))
 		}
 		mix(0xff)
 	}

@@ -2,6 +2,7 @@ package dag
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -18,63 +19,166 @@ var mermaidClasses = [numStates]string{
 // Mermaid renders the run as a Mermaid flowchart: one node per step (named sN by index, labelled
 // with the step name and its state), an edge parent --> child per dependency, and one class per
 // state. The output is deterministic.
-func (r *Run) Mermaid() string {
-	var b strings.Builder
-	b.WriteString("flowchart TD\n")
+func (r *Run) Mermaid() string { return new(Renderer).Mermaid(r) }
+
+// Escapers, built once: building a Replacer costs far more than using it, and the workflow renders
+// the DAG on every change.
+var (
+	mermaidEscaper  = strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\n", " ")
+	markdownEscaper = strings.NewReplacer("|", `\|`, "\n", " ")
+)
+
+// mermaidLabel escapes a step name for a quoted Mermaid label.
+func mermaidLabel(s string) string { return mermaidEscaper.Replace(s) }
+
+// Markdown renders the run as a markdown table: step, state, attempts (made / allowed), level and
+// dependencies, one row per step in index order.
+func (r *Run) Markdown() string { return new(Renderer).Markdown(r) }
+
+// Renderer draws a run's Markdown table and Mermaid flowchart again and again, formatting only
+// the rows of steps whose state, attempts or dependencies changed since its last drawing (the
+// workflow draws its live details on every change; formatting every row each time made drawing
+// most of the workflow's CPU on a chain). The zero value is ready; one Renderer follows one run.
+type Renderer struct {
+	keys    []rowKey
+	md      []string // markdown rows
+	nodes   []string // mermaid node lines
+	mdLen   int      // bytes of the rows, to size the output at once
+	nodeLen int
+	edges   string // mermaid edge lines, drawn once per graph
+	edgesOf *Graph
+}
+
+// rowKey is what a step's rows are drawn from, besides its name and level (fixed per index).
+type rowKey struct {
+	state    State
+	presence Presence
+	attempts int32
+	maxAtt   int32
+	parents  int32
+}
+
+// refresh redraws the rows of the steps that changed.
+func (z *Renderer) refresh(r *Run) {
+	levels := r.g.Levels()
 	for i := range r.state {
-		fmt.Fprintf(&b, "    s%d[\"%s<br/><small>%s</small>\"]\n", i, mermaidLabel(r.g.Name(i)), r.state[i])
-	}
-	for i := range r.state {
-		for _, c := range r.g.children[i] {
-			fmt.Fprintf(&b, "    s%d --> s%d\n", i, c)
+		k := rowKey{state: r.state[i], presence: r.Presence(i), attempts: int32(r.attempts[i]), maxAtt: int32(r.maxAtt[i]), parents: int32(len(r.g.parents[i]))}
+		if i < len(z.keys) && z.keys[i] == k && z.md[i] != "" {
+			continue
 		}
-	}
-	for _, s := range States() {
-		fmt.Fprintf(&b, "    classDef %s %s\n", s, mermaidClasses[s])
-	}
-	for _, s := range States() {
-		var ids []string
-		for i, st := range r.state {
-			if st == s {
-				ids = append(ids, fmt.Sprintf("s%d", i))
+		if i >= len(z.keys) {
+			z.keys, z.md, z.nodes = append(z.keys, k), append(z.md, ""), append(z.nodes, "")
+		}
+		z.keys[i] = k
+		z.mdLen -= len(z.md[i])
+		z.nodeLen -= len(z.nodes[i])
+		deps := "—"
+		if ps := r.g.parents[i]; len(ps) > 0 {
+			names := make([]string, len(ps))
+			for n, p := range ps {
+				names[n] = markdownCell(r.g.Name(p))
 			}
+			deps = strings.Join(names, ", ")
 		}
-		if len(ids) > 0 {
-			fmt.Fprintf(&b, "    class %s %s\n", strings.Join(ids, ","), s)
+		z.md[i] = fmt.Sprintf("| %d | %s | %s | %d/%d | %d | %s |\n",
+			i+1, markdownCell(r.g.Name(i)), r.stateLabel(i), r.attempts[i], r.maxAtt[i], levels[i], deps)
+		z.nodes[i] = fmt.Sprintf("    s%d[\"%s<br/><small>%s</small>\"]\n", i, mermaidLabel(r.g.Name(i)), r.stateLabel(i))
+		z.mdLen += len(z.md[i])
+		z.nodeLen += len(z.nodes[i])
+	}
+	if z.edgesOf != r.g {
+		z.edgesOf, z.edges = r.g, mermaidEdges(r.g)
+	}
+}
+
+func mermaidEdges(g *Graph) string {
+	var b strings.Builder
+	for i := range g.children {
+		for _, c := range g.children[i] {
+			b.WriteString("    s")
+			b.WriteString(strconv.Itoa(i))
+			b.WriteString(" --> s")
+			b.WriteString(strconv.Itoa(c))
+			b.WriteByte('\n')
 		}
 	}
 	return b.String()
 }
 
-// mermaidLabel escapes a step name for a quoted Mermaid label.
-func mermaidLabel(s string) string {
-	r := strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\n", " ")
-	return r.Replace(s)
-}
-
-// Markdown renders the run as a markdown table: step, state, attempts (made / allowed), level and
-// dependencies, one row per step in index order.
-func (r *Run) Markdown() string {
+// Markdown is Run.Markdown, drawn incrementally.
+func (z *Renderer) Markdown(r *Run) string {
+	z.refresh(r)
 	var b strings.Builder
+	b.Grow(z.mdLen + 80)
 	b.WriteString("| # | step | state | attempts | level | depends on |\n")
 	b.WriteString("|---:|---|---|---:|---:|---|\n")
-	levels := r.g.Levels()
 	for i := range r.state {
-		deps := "—"
-		if ps := r.g.parents[i]; len(ps) > 0 {
-			names := make([]string, len(ps))
-			for k, p := range ps {
-				names[k] = markdownCell(r.g.Name(p))
+		b.WriteString(z.md[i])
+	}
+	return b.String()
+}
+
+// Mermaid is Run.Mermaid, drawn incrementally.
+func (z *Renderer) Mermaid(r *Run) string {
+	z.refresh(r)
+	var b strings.Builder
+	b.Grow(z.nodeLen + len(z.edges) + 8*len(r.state) + 600)
+	b.WriteString("flowchart TD\n")
+	for i := range r.state {
+		b.WriteString(z.nodes[i])
+	}
+	b.WriteString(z.edges)
+	for _, s := range States() {
+		fmt.Fprintf(&b, "    classDef %s %s\n", s, mermaidClasses[s])
+	}
+	if r.dyn != nil {
+		fmt.Fprintf(&b, "    classDef %s %s\n", NotCreated, notCreatedClass)
+	}
+	for _, s := range States() {
+		first := true
+		for i, st := range r.state {
+			if st != s || r.Presence(i) != Created {
+				continue
 			}
-			deps = strings.Join(names, ", ")
+			if first {
+				b.WriteString("    class ")
+				first = false
+			} else {
+				b.WriteByte(',')
+			}
+			b.WriteByte('s')
+			b.WriteString(strconv.Itoa(i))
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %d/%d | %d | %s |\n",
-			i+1, markdownCell(r.g.Name(i)), r.state[i], r.attempts[i], r.maxAtt[i], levels[i], deps)
+		if !first {
+			fmt.Fprintf(&b, " %s\n", s)
+		}
+	}
+	if ids := r.notCreatedIDs(); len(ids) > 0 {
+		fmt.Fprintf(&b, "    class %s %s\n", strings.Join(ids, ","), NotCreated)
 	}
 	return b.String()
 }
 
 // markdownCell escapes a value for a markdown table cell.
-func markdownCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+func markdownCell(s string) string { return markdownEscaper.Replace(s) }
+
+// notCreatedClass styles the steps of a dynamic run that do not exist (undecided or not created).
+const notCreatedClass = "fill:#ffffff,stroke:#bdbdbd,color:#9e9e9e,stroke-dasharray:2 2"
+
+// stateLabel is step i's state, or its presence when the step does not exist.
+func (r *Run) stateLabel(i int) string {
+	if p := r.Presence(i); p != Created {
+		return p.String()
+	}
+	return r.state[i].String()
+}
+
+func (r *Run) notCreatedIDs() []string {
+	var ids []string
+	for i := range r.state {
+		if r.Presence(i) != Created {
+			ids = append(ids, fmt.Sprintf("s%d", i))
+		}
+	}
+	return ids
 }

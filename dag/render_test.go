@@ -41,3 +41,26 @@ func TestMarkdown(t *testing.T) {
 		"| 2 | c | pending | 0/5 | 1 | a\\|b |\n"
 	require.Equal(t, want, r.Markdown())
 }
+
+// TestRendererRedrawsWhatChanged follows one run through its transitions with one Renderer: after
+// every change its drawings equal a fresh drawing, so a cached row never goes stale.
+func TestRendererRedrawsWhatChanged(t *testing.T) {
+	g := mustGraph(t, specs([]string{"a"}, []string{"b", "a"}, []string{"c", "a"}, []string{"d", "b", "c"}))
+	r := NewRun(g)
+	var z Renderer
+	check := func() {
+		t.Helper()
+		require.Equal(t, r.Markdown(), z.Markdown(r))
+		require.Equal(t, r.Mermaid(), z.Mermaid(r))
+	}
+	check()
+	for _, mv := range []struct {
+		name string
+		to   State
+	}{{"a", InProgress}, {"a", Error}, {"a", Pending}, {"a", InProgress}, {"a", Complete},
+		{"b", InProgress}, {"c", InProgress}, {"b", Complete}, {"c", Complete}, {"d", InProgress}, {"d", Complete}} {
+		step(t, r, mv.name, mv.to, t0)
+		check()
+	}
+	require.Contains(t, z.Markdown(r), "| 1 | a | complete | 2/3 |")
+}

@@ -35,6 +35,8 @@ type Counts struct {
 	Error            int `json:"error"`
 	Cancelled        int `json:"cancelled"`
 	ResolvedManually int `json:"resolved_manually"`
+	// NotCreated counts the steps of a dynamic graph that do not exist (yet): Total leaves them out.
+	NotCreated int `json:"not_created,omitempty"`
 }
 
 // Of returns the count of one state.
@@ -80,11 +82,16 @@ type Run struct {
 	// Words outside [loW, hiW) of startable|retrying are zero: scans skip them (a chain's single
 	// candidate walks up the bit set, so this keeps its scans short).
 	loW, hiW int
-	counts   [numStates]int
+	counts   [numStates]int // over created steps only
+	created  int            // steps that exist (all of them in a static graph)
+	dyn      *dynState      // nil for a static graph
 }
 
-// NewRun starts a run of g with every step pending and no attempts made.
+// NewRun starts a run of g with every step pending and no attempts made. For a dynamic graph the
+// steps not downstream of a decision or a batch worker template are created; the others wait
+// for Decide and Expand. g must be a template graph (a grown one is replaced by its Template).
 func NewRun(g *Graph) *Run {
+	g = g.Template()
 	n := g.Len()
 	r := &Run{
 		g:         g,
@@ -100,13 +107,25 @@ func NewRun(g *Graph) *Run {
 	for i := range n {
 		r.maxAtt[i] = int32(g.maxAttempts(i))
 	}
+	r.created = n
+	if g.dynamic {
+		r.initDynamic()
+		r.dyn.limits = Limits{}.orDefaults()
+	}
 	r.recompute()
 	return r
 }
 
 // Reset returns the run to the state NewRun gives (every step pending, no attempts, limits and
-// deadlines cleared) without allocating.
+// deadlines cleared) without allocating. A run that grew (Decide, Expand) is rebuilt from its
+// template graph instead, keeping its Limits.
 func (r *Run) Reset() {
+	if r.dyn != nil {
+		limits := r.dyn.limits
+		*r = *NewRun(r.g.Template())
+		r.dyn.limits = limits
+		return
+	}
 	clear(r.state)
 	clear(r.attempts)
 	clear(r.next)
@@ -121,10 +140,12 @@ func (r *Run) Reset() {
 func (r *Run) recompute() {
 	r.counts = [numStates]int{}
 	for i, s := range r.state {
-		r.counts[s]++
+		if r.Presence(i) == Created {
+			r.counts[s]++
+		}
 		r.unmet[i] = 0
 		for _, p := range r.g.parents[i] {
-			if !r.state[p].Satisfies() {
+			if !r.state[p].Satisfies() && r.Presence(p) != NotCreated {
 				r.unmet[i]++
 			}
 		}
@@ -168,6 +189,9 @@ func (r *Run) Transition(i int, to State, now time.Time) error {
 		return fmt.Errorf("transition step #%d: no such step (the task has %d)", i, len(r.state))
 	}
 	from := r.state[i]
+	if r.dyn != nil && r.dyn.presence[i] != Created {
+		return r.stepError(i, from, to, "the step was not created ("+r.dyn.presence[i].String()+")")
+	}
 	if from == to {
 		return nil
 	}
@@ -220,7 +244,7 @@ func (r *Run) satisfyChildren(i int) {
 
 func (r *Run) updateBits(i int) {
 	w, b := i>>6, uint64(1)<<(uint(i)&63)
-	eligible := r.unmet[i] == 0 && r.attempts[i] < r.maxAtt[i]
+	eligible := r.unmet[i] == 0 && r.attempts[i] < r.maxAtt[i] && (r.dyn == nil || r.dyn.presence[i] == Created)
 	if r.state[i] == Pending && eligible {
 		r.startable[w] |= b
 		r.widen(w)
@@ -392,7 +416,8 @@ func (r *Run) Exhausted(i int) bool {
 func (r *Run) Counts() Counts {
 	c := r.counts
 	return Counts{
-		Total:            len(r.state),
+		Total:            r.created,
+		NotCreated:       len(r.state) - r.created,
 		Pending:          c[Pending],
 		InProgress:       c[InProgress],
 		Complete:         c[Complete],
@@ -402,10 +427,14 @@ func (r *Run) Counts() Counts {
 	}
 }
 
-// AllDone reports whether every step is complete or resolved_manually: the condition for the task
-// to go to complete.
+// AllDone reports whether every created step is complete or resolved_manually and no step is
+// still undecided: the condition for the task to go to complete. Steps a decision did not create
+// do not block it.
 func (r *Run) AllDone() bool {
-	return r.counts[Complete]+r.counts[ResolvedManually] == len(r.state)
+	if r.dyn != nil && r.dyn.undecided > 0 {
+		return false
+	}
+	return r.counts[Complete]+r.counts[ResolvedManually] == r.created
 }
 
 // exhaustedCount is the number of exhausted error steps. O(n) only while some step is in error.

@@ -2,6 +2,7 @@ package dag
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -20,6 +21,10 @@ type Snapshot struct {
 	States      string         `json:"states"`
 	Attempts    []int32        `json:"attempts,omitempty"`
 	Steps       []StepSnapshot `json:"steps,omitempty"`
+	// Growth is the decision and batch outcomes applied, in order (dynamic graphs only): Restore
+	// applies them again to the template graph before the states, so the fingerprint and the
+	// step count are the grown graph's.
+	Growth []Growth `json:"growth,omitempty"`
 }
 
 // StepSnapshot is the sparse part of one step's status.
@@ -56,6 +61,7 @@ func (r *Run) Snapshot() Snapshot {
 		States:      string(states),
 		Attempts:    attempts,
 		Steps:       steps,
+		Growth:      slices.Clone(r.Growth()),
 	}
 }
 
@@ -74,20 +80,25 @@ func fromUnixNano(n *int64) time.Time {
 	return time.Unix(0, *n).UTC()
 }
 
-// Restore rebuilds a run of g from a snapshot. It fails when the snapshot was taken of another
-// graph (fingerprint or step count), has another version, or holds an invalid state, index or
-// count.
+// Restore rebuilds a run of g from a snapshot. g is the template graph (a grown one stands for its
+// Template); the snapshot's growth is applied to it first. It fails when the snapshot was taken of
+// another graph (fingerprint or step count), has another version, holds an invalid state, index
+// or count, or an outcome that does not apply.
 func Restore(g *Graph, s Snapshot) (*Run, error) {
 	if s.Version != SnapshotVersion {
 		return nil, fmt.Errorf("restore DAG state: snapshot version %d, want %d", s.Version, SnapshotVersion)
 	}
+	r := NewRun(g)
+	if err := r.replay(s.Growth); err != nil {
+		return nil, fmt.Errorf("restore DAG state: %w", err)
+	}
+	g = r.g
 	if want := strconv.FormatUint(g.fp, 16); s.Fingerprint != want {
 		return nil, fmt.Errorf("restore DAG state: snapshot is of another graph (fingerprint %s, this graph %s)", s.Fingerprint, want)
 	}
 	if len(s.States) != g.Len() {
 		return nil, fmt.Errorf("restore DAG state: snapshot has %d steps, the graph %d", len(s.States), g.Len())
 	}
-	r := NewRun(g)
 	for i := range len(s.States) {
 		st := State(s.States[i] - '0')
 		if s.States[i] < '0' || !st.Valid() {

@@ -28,10 +28,14 @@
 //
 // tern evaluates migration files as text/template, so the SQL files must not contain "{{".
 //
-// # Opt-in SQL functions
+// # Tasker's SQL surface
 //
-// functions/execution_context.sql (ExecutionContextSQL) defines get_step_readiness_status and
-// get_task_execution_context with the meaning of Tasker's functions (TASKER-REFERENCE §3). They are
-// installed only on request (Options.InstallFunctions or InstallFunctions) and never into a
-// Rails-created database, which has Tasker's own.
+// Migration 003 creates the functions and the view the Tasker Rails engine ships
+// (get_step_readiness_status[_batch], get_task_execution_context[s_batch],
+// calculate_dependency_levels, get_analytics_metrics_v01, get_slowest_steps_v01,
+// get_slowest_tasks_v01, get_system_health_counts_v01, tasker_step_dag_relationships) with the
+// engine's signatures and results, from sql/surface/tasker_sql_surface.sql (SurfaceSQL), which
+// migration files include as a tern template; a migration that changes a definition edits that file
+// and includes it again in a new numbered file. They are never installed into a Rails-created
+// database, which has the engine's own (docs/compat.md §5).
 package migrations

@@ -11,8 +11,8 @@ import (
 )
 
 // A worker prepares its database on start-up. In a database a Rails app created, Ensure changes
-// nothing and says so; otherwise it creates the tasker_* schema (and, asked to, the
-// execution-context functions).
+// nothing and says so; otherwise it creates the tasker_* schema with Tasker's SQL functions and
+// view (InstallFunctions re-applies their current definitions).
 func ExampleEnsure() {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, "postgres://postgres@127.0.0.1:5432/myapp")

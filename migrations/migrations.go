@@ -12,14 +12,22 @@ import (
 	"github.com/jackc/tern/v2/migrate"
 )
 
-//go:embed sql/*.sql
+//go:embed sql/*.sql sql/surface/*.sql
 var migrationFiles embed.FS
 
-// ExecutionContextSQL defines get_step_readiness_status and get_task_execution_context
-// (functions/execution_context.sql), for users who apply SQL with their own tooling.
+// SurfaceSQL defines Tasker's SQL surface: get_step_readiness_status and its _batch form,
+// get_task_execution_context and get_task_execution_contexts_batch, calculate_dependency_levels,
+// get_analytics_metrics_v01, get_slowest_steps_v01, get_slowest_tasks_v01,
+// get_system_health_counts_v01 and the tasker_step_dag_relationships view
+// (sql/surface/tasker_sql_surface.sql). Migration 003 creates it; it is exported for users who
+// apply SQL with their own tooling. Every statement is CREATE OR REPLACE.
 //
-//go:embed functions/execution_context.sql
-var ExecutionContextSQL string
+//go:embed sql/surface/tasker_sql_surface.sql
+var SurfaceSQL string
+
+// ExecutionContextSQL is SurfaceSQL, under the name it had when it defined only the two
+// execution-context functions; existing callers keep working.
+var ExecutionContextSQL = SurfaceSQL
 
 //go:embed sql/002_temporal_mirror.sql
 var mirrorTableSQL string
@@ -30,8 +38,9 @@ const (
 	VersionTable = "public.tasker_temporal_schema_version"
 	// MirrorTable records the highest transition Seq applied per task (docs/compat.md).
 	MirrorTable = "tasker_temporal_mirror"
-	// FunctionsName is how Outcome.Applied names the execution-context functions.
-	FunctionsName = "functions/execution_context.sql"
+	// FunctionsName is how Outcome.Applied names a re-installation of SurfaceSQL
+	// (Options.InstallFunctions).
+	FunctionsName = "surface/tasker_sql_surface.sql"
 )
 
 // lockKey is the session advisory lock that serialises detection and migration across workers
@@ -47,8 +56,10 @@ type Options struct {
 	// Ensure issues no DDL there and the compat store derives applied transitions from the Rails
 	// tables instead (docs/compat.md).
 	AllowExtras bool
-	// InstallFunctions (re)installs get_step_readiness_status and get_task_execution_context in a
-	// database we created. It is ignored for a Rails-created database, which has Tasker's own.
+	// InstallFunctions re-installs SurfaceSQL after the migrations in a database we created
+	// (migration 003 already creates it; this is for callers that want the current definitions
+	// whatever the database's history). It is ignored for a Rails-created database, which has
+	// Tasker's own functions.
 	InstallFunctions bool
 }
 
@@ -92,7 +103,7 @@ func Ensure(ctx context.Context, pool *pgxpool.Pool, opts Options) (Outcome, err
 		if !opts.InstallFunctions {
 			return nil
 		}
-		if _, err := conn.Exec(ctx, ExecutionContextSQL); err != nil {
+		if _, err := conn.Exec(ctx, SurfaceSQL); err != nil {
 			return fmt.Errorf("install %s: %w", FunctionsName, err)
 		}
 		out.Applied = append(out.Applied, FunctionsName)
@@ -104,8 +115,8 @@ func Ensure(ctx context.Context, pool *pgxpool.Pool, opts Options) (Outcome, err
 	return out, nil
 }
 
-// InstallFunctions (re)installs the execution-context functions into a database whose tasker_*
-// schema we created. It refuses (ErrRailsSchema) on a Rails-created database.
+// InstallFunctions (re)installs SurfaceSQL into a database whose tasker_* schema we created. It
+// refuses (ErrRailsSchema) on a Rails-created database.
 func InstallFunctions(ctx context.Context, pool *pgxpool.Pool) error {
 	return withLock(ctx, pool, func(conn *pgx.Conn) error {
 		state, err := detect(ctx, conn)
@@ -118,7 +129,7 @@ func InstallFunctions(ctx context.Context, pool *pgxpool.Pool) error {
 		if !state.taskerTables {
 			return fmt.Errorf("install %s: the tasker_* tables do not exist yet (run Ensure first)", FunctionsName)
 		}
-		if _, err := conn.Exec(ctx, ExecutionContextSQL); err != nil {
+		if _, err := conn.Exec(ctx, SurfaceSQL); err != nil {
 			return fmt.Errorf("install %s: %w", FunctionsName, err)
 		}
 		return nil

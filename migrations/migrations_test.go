@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,7 +16,7 @@ import (
 	"github.com/tasker-systems/tasker-temporal/testsuite"
 )
 
-var allMigrations = []string{"001_tasker_schema.sql", "002_temporal_mirror.sql"}
+var allMigrations = []string{"001_tasker_schema.sql", "002_temporal_mirror.sql", "003_tasker_sql_surface.sql"}
 
 var railsTables = []string{
 	"tasker_task_namespaces", "tasker_dependent_systems", "tasker_dependent_system_object_maps",
@@ -41,7 +42,7 @@ func loadRailsSchema(t *testing.T, pool *pgxpool.Pool) {
 	ctx := context.Background()
 	_, err = pool.Exec(ctx, string(fixture))
 	require.NoError(t, err, "load testdata/rails_schema.sql")
-	_, err = pool.Exec(ctx, migrations.ExecutionContextSQL)
+	_, err = pool.Exec(ctx, migrations.SurfaceSQL)
 	require.NoError(t, err)
 }
 
@@ -220,4 +221,65 @@ func TestEnsureConcurrentWorkers(t *testing.T) {
 		applied = append(applied, outs[i].Applied...)
 	}
 	assert.Equal(t, allMigrations, applied, "exactly one worker applied each migration once")
+}
+
+// The engine's SQL surface, as pg_get_function_arguments / pg_get_function_result print it for the
+// engine's own functions (names, arguments with their defaults, result columns and types).
+var taskerSurface = []string{
+	"calculate_dependency_levels | input_task_id bigint | TABLE(workflow_step_id bigint, dependency_level integer)",
+	"get_analytics_metrics_v01 | since_timestamp timestamp with time zone DEFAULT NULL::timestamp with time zone | TABLE(active_tasks_count bigint, total_namespaces_count bigint, unique_task_types_count bigint, system_health_score numeric, task_throughput bigint, completion_count bigint, error_count bigint, completion_rate numeric, error_rate numeric, avg_task_duration numeric, avg_step_duration numeric, step_throughput bigint, analysis_period_start timestamp with time zone, calculated_at timestamp with time zone)",
+	"get_slowest_steps_v01 | since_timestamp timestamp with time zone DEFAULT NULL::timestamp with time zone, limit_count integer DEFAULT 10, namespace_filter text DEFAULT NULL::text, task_name_filter text DEFAULT NULL::text, version_filter text DEFAULT NULL::text | TABLE(workflow_step_id bigint, task_id bigint, step_name character varying, task_name character varying, namespace_name character varying, version character varying, duration_seconds numeric, attempts integer, created_at timestamp with time zone, completed_at timestamp with time zone, retryable boolean, step_status character varying)",
+	"get_slowest_tasks_v01 | since_timestamp timestamp with time zone DEFAULT NULL::timestamp with time zone, limit_count integer DEFAULT 10, namespace_filter text DEFAULT NULL::text, task_name_filter text DEFAULT NULL::text, version_filter text DEFAULT NULL::text | TABLE(task_id bigint, task_name character varying, namespace_name character varying, version character varying, duration_seconds numeric, step_count bigint, completed_steps bigint, error_steps bigint, created_at timestamp with time zone, completed_at timestamp with time zone, initiator character varying, source_system character varying)",
+	"get_step_readiness_status | input_task_id bigint, step_ids bigint[] DEFAULT NULL::bigint[] | TABLE(workflow_step_id bigint, task_id bigint, named_step_id integer, name text, current_state text, dependencies_satisfied boolean, retry_eligible boolean, ready_for_execution boolean, last_failure_at timestamp without time zone, next_retry_at timestamp without time zone, total_parents integer, completed_parents integer, attempts integer, retry_limit integer, backoff_request_seconds integer, last_attempted_at timestamp without time zone)",
+	"get_step_readiness_status_batch | input_task_ids bigint[] | TABLE(workflow_step_id bigint, task_id bigint, named_step_id integer, name text, current_state text, dependencies_satisfied boolean, retry_eligible boolean, ready_for_execution boolean, last_failure_at timestamp without time zone, next_retry_at timestamp without time zone, total_parents integer, completed_parents integer, attempts integer, retry_limit integer, backoff_request_seconds integer, last_attempted_at timestamp without time zone)",
+	"get_system_health_counts_v01 |  | TABLE(total_tasks bigint, pending_tasks bigint, in_progress_tasks bigint, complete_tasks bigint, error_tasks bigint, cancelled_tasks bigint, total_steps bigint, pending_steps bigint, in_progress_steps bigint, complete_steps bigint, error_steps bigint, retryable_error_steps bigint, exhausted_retry_steps bigint, in_backoff_steps bigint, active_connections bigint, max_connections bigint)",
+	"get_task_execution_context | input_task_id bigint | TABLE(task_id bigint, named_task_id integer, status text, total_steps bigint, pending_steps bigint, in_progress_steps bigint, completed_steps bigint, failed_steps bigint, ready_steps bigint, execution_status text, recommended_action text, completion_percentage numeric, health_status text)",
+	"get_task_execution_contexts_batch | input_task_ids bigint[] | TABLE(task_id bigint, named_task_id integer, status text, total_steps bigint, pending_steps bigint, in_progress_steps bigint, completed_steps bigint, failed_steps bigint, ready_steps bigint, execution_status text, recommended_action text, completion_percentage numeric, health_status text)",
+}
+
+const taskerDAGViewColumns = "workflow_step_id bigint, task_id bigint, named_step_id integer, parent_step_ids jsonb, " +
+	"child_step_ids jsonb, parent_count bigint, child_count bigint, is_root_step boolean, is_leaf_step boolean, " +
+	"min_depth_from_root integer"
+
+// surface lists the public functions with their signatures, and the DAG view's columns.
+func surface(t *testing.T, pool *pgxpool.Pool) ([]string, string) {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := pool.Query(ctx, `SELECT p.proname || ' | ' || pg_get_function_arguments(p.oid) || ' | ' || pg_get_function_result(p.oid)
+		FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' ORDER BY 1`)
+	require.NoError(t, err)
+	fns, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	var view *string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+		FROM pg_attribute WHERE attrelid = to_regclass('tasker_step_dag_relationships') AND attnum > 0`).Scan(&view))
+	if view == nil {
+		return fns, ""
+	}
+	return fns, *view
+}
+
+func TestEnsureCreatesTaskerSQLSurface(t *testing.T) {
+	ctx := context.Background()
+	pool := newPool(t)
+	_, err := migrations.Ensure(ctx, pool, migrations.Options{})
+	require.NoError(t, err)
+	fns, view := surface(t, pool)
+	assert.Equal(t, taskerSurface, fns, "the engine's functions, signatures and result columns")
+	assert.Equal(t, taskerDAGViewColumns, view)
+
+	before := catalog(t, pool)
+	require.NoError(t, migrations.InstallFunctions(ctx, pool))
+	assert.Equal(t, before, catalog(t, pool), "re-installing changes nothing")
+
+	rails := newPool(t)
+	fixture, err := os.ReadFile("testdata/rails_schema.sql")
+	require.NoError(t, err)
+	_, err = rails.Exec(ctx, string(fixture))
+	require.NoError(t, err)
+	out, err := migrations.Ensure(ctx, rails, migrations.Options{InstallFunctions: true})
+	require.NoError(t, err)
+	assert.True(t, out.RailsSchemaFound)
+	fns, _ = surface(t, rails)
+	assert.Empty(t, fns, "none of ours in a Rails database (it has the engine's own)")
 }

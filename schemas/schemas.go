@@ -24,7 +24,12 @@ const (
 	StepRequest      = "step-request.schema.json"
 	StepResult       = "step-result.schema.json"
 	StepErrorDetails = "step-error-details.schema.json"
-	baseURL          = "https://github.com/tasker-systems/tasker-temporal/schemas/"
+	// The dynamic-step contract: outcomes embedded in results, a batch worker's inputs, checkpoints.
+	DecisionOutcome   = "decision-outcome.schema.json"
+	BatchOutcome      = "batch-outcome.schema.json"
+	BatchWorkerInputs = "batch-worker-inputs.schema.json"
+	Checkpoint        = "checkpoint.schema.json"
+	baseURL           = "https://github.com/tasker-systems/tasker-temporal/schemas/"
 )
 
 //go:embed *.schema.json
@@ -37,7 +42,9 @@ var (
 )
 
 // Names lists the embedded schema files, sorted.
-func Names() []string { return []string{StepErrorDetails, StepRequest, StepResult} }
+func Names() []string {
+	return []string{BatchOutcome, BatchWorkerInputs, Checkpoint, DecisionOutcome, StepErrorDetails, StepRequest, StepResult}
+}
 
 // Raw returns the text of the named schema file.
 func Raw(name string) ([]byte, error) {

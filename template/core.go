@@ -19,6 +19,7 @@ type (
 		TimeoutSeconds   *int             `yaml:"timeout_seconds"`
 		Skippable        bool             `yaml:"skippable"`
 		Temporal         *rawStepTemporal `yaml:"temporal"`
+		Dynamic          rawDynamic       `yaml:",inline"`
 	}
 	rawCore struct {
 		rawHeader          `yaml:",inline"`
@@ -64,6 +65,7 @@ func decodeCore(root *yaml.Node, loc Error, env string) (*Template, error) {
 		if s.TimeoutSeconds != nil {
 			step.Timeout = time.Duration(*s.TimeoutSeconds) * time.Second
 		}
+		s.Dynamic.applyTo(&step)
 		t.Steps = append(t.Steps, step)
 	}
 	if err := checkRetryAliases(raw.Steps, root, loc); err != nil {

@@ -139,6 +139,9 @@ func mergeStepTemporal(base, o *rawStepTemporal) *rawStepTemporal {
 	if o.Heartbeat != nil {
 		out.Heartbeat = o.Heartbeat
 	}
+	if o.Local != nil {
+		out.Local = o.Local
+	}
 	return &out
 }
 

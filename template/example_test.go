@@ -55,7 +55,7 @@ steps:
     retires: 3
 `), "broken.yaml", "")
 	fmt.Println(err)
-	// Output: broken.yaml:10: template "broken", step "b": unknown key "retires" (known: dependencies, description, handler, name, publishes_events, retry, skippable, system_dependency, temporal, timeout_seconds)
+	// Output: broken.yaml:10: template "broken", step "b": unknown key "retires" (known: batch_config, dependencies, description, handler, lifecycle, name, publishes_events, retry, skippable, step_type, system_dependency, temporal, timeout_seconds, type)
 }
 
 func ExampleTemplate_ValidateContext() {

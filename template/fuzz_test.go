@@ -23,6 +23,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("name: x\nsteps:\n  - name: a\n    handler: {callable: A}\n    temporal: {heartbeat: 10}\n"), "")
 	f.Add([]byte("a: &a [*a, *a]\n"), "")
+	f.Add([]byte("name: x\nsteps:\n  - name: b\n    type: batchable\n    handler: {callable: B}\n    batch_config: {batch_size: 2, parallelism: 1, cursor_field: id, worker_template: w, failure_strategy: fail_fast, checkpoint_interval: 1}\n  - name: w\n    step_type: batch_worker\n    dependencies: [b]\n    lifecycle: {max_retries: 2}\n    handler: {callable: W}\n  - name: d\n    type: decision_point\n    dependencies: [b]\n    handler: {callable: D}\n  - name: f\n    type: deferred\n    dependencies: [w, d]\n    handler: {callable: F}\n"), "")
 	f.Fuzz(func(t *testing.T, data []byte, env string) {
 		tpl, err := Parse(data, "fuzz.yaml", env)
 		if err != nil {

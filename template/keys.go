@@ -29,12 +29,12 @@ var (
 	handlerShape  = mapping(map[string]*shape{"callable": anyValue, "initialization": anyValue})
 	retryShape    = mapping(map[string]*shape{"retryable": anyValue, "max_attempts": anyValue, "limit": anyValue, "backoff": anyValue, "backoff_base_ms": anyValue, "max_backoff_ms": anyValue})
 	taskTemporal  = mapping(map[string]*shape{"task_queue": anyValue})
-	stepTemporal  = mapping(map[string]*shape{"task_queue": anyValue, "start_to_close": anyValue, "heartbeat": anyValue})
+	stepTemporal  = mapping(map[string]*shape{"task_queue": anyValue, "start_to_close": anyValue, "heartbeat": anyValue, "local": anyValue})
 	coreStepShape = mapping(map[string]*shape{
 		"name": anyValue, "description": anyValue, "handler": handlerShape, "system_dependency": anyValue,
 		"dependencies": anyValue, "retry": retryShape, "timeout_seconds": anyValue, "publishes_events": anyValue,
 		"skippable": anyValue, "temporal": stepTemporal,
-	})
+	}).with(dynamicKeys)
 	coreOverrideShape = mapping(map[string]*shape{
 		"name": anyValue, "handler": handlerShape, "retry": retryShape, "timeout_seconds": anyValue, "temporal": stepTemporal,
 	})

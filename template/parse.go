@@ -38,6 +38,7 @@ type (
 		TaskQueue    *string   `yaml:"task_queue"`
 		StartToClose *duration `yaml:"start_to_close"`
 		Heartbeat    *duration `yaml:"heartbeat"`
+		Local        *bool     `yaml:"local"`
 	}
 )
 
@@ -235,6 +236,7 @@ func stepTemporalOf(r *rawStepTemporal) StepTemporal {
 	if r.Heartbeat != nil {
 		out.Heartbeat = time.Duration(*r.Heartbeat)
 	}
+	out.Local = r.Local != nil && *r.Local
 	return out
 }
 

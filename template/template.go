@@ -64,6 +64,10 @@ type Step struct {
 	Skippable       bool           `json:"skippable,omitempty"`
 	DependentSystem string         `json:"dependent_system,omitempty"`
 	Temporal        StepTemporal   `json:"temporal,omitempty"`
+	// Type is the tasker-core step type (TypeDecision, …); empty for standard. See dynamic.go.
+	Type        string         `json:"type,omitempty"`
+	BatchConfig *BatchConfig   `json:"batch_config,omitempty"`
+	Lifecycle   map[string]any `json:"lifecycle,omitempty"`
 }
 
 // Retry is a step's retry policy. MaxAttempts counts every attempt including the first.
@@ -80,6 +84,9 @@ type StepTemporal struct {
 	TaskQueue    string        `json:"task_queue,omitempty"`
 	StartToClose time.Duration `json:"start_to_close,omitempty"`
 	Heartbeat    time.Duration `json:"heartbeat,omitempty"`
+	// Local runs the step as a local activity in the orchestration worker: no task-queue round
+	// trip per attempt (see docs/workflow.md, "Fast steps", for what it trades).
+	Local bool `json:"local,omitempty"`
 }
 
 // Key identifies a template in a registry: namespace/name@version.

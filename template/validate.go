@@ -24,6 +24,7 @@ func (t *Template) validate(pos *positions) error {
 	v := validator{t: t, pos: pos}
 	v.header()
 	v.steps()
+	v.dynamic()
 	if len(v.errs) == 0 {
 		v.graph()
 	}
@@ -97,6 +98,12 @@ func (v *validator) steps() {
 		}
 		if s.Temporal.StartToClose < 0 || s.Temporal.Heartbeat < 0 {
 			v.add(i, 0, "invalid temporal durations: must not be negative")
+		}
+		if s.Temporal.Local && s.Temporal.Heartbeat > 0 {
+			v.add(i, 0, "temporal.local and temporal.heartbeat together: a local step runs as a local activity, which cannot heartbeat")
+		}
+		if s.Temporal.Local && s.Temporal.TaskQueue != "" {
+			v.add(i, 0, "temporal.local and temporal.task_queue together: a local step runs on the orchestration worker, not on a step queue")
 		}
 	}
 }
@@ -201,6 +208,7 @@ func (t *Template) specs() []dag.StepSpec {
 			MaxAttempts:  s.Retry.MaxAttempts,
 			Retryable:    s.Retry.Retryable,
 			Skippable:    s.Skippable,
+			Kind:         s.Kind(),
 		}
 	}
 	return specs

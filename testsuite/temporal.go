@@ -48,7 +48,9 @@ func runMain(m *testing.M) int {
 // StartDevServer builds and starts the embedded Temporal server (cmd/devserver) in a child
 // process on free ports, without the UI, and returns its address and a stop function. The child
 // dies with this process.
-func StartDevServer(ctx context.Context) (string, func(), error) {
+//
+// extraArgs go to cmd/devserver, e.g. "--stock" for Temporal's default dynamic config.
+func StartDevServer(ctx context.Context, extraArgs ...string) (string, func(), error) {
 	dir, err := os.MkdirTemp("", "tasker-devserver-")
 	if err != nil {
 		return "", nil, err
@@ -63,7 +65,7 @@ func StartDevServer(ctx context.Context) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.Command(bin, "--port", "-1", "--no-ui", "--log-format", "json")
+	cmd := exec.Command(bin, append([]string{"--port", "-1", "--no-ui", "--log-format", "json"}, extraArgs...)...)
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	stdout, err := cmd.StdoutPipe()

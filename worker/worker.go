@@ -154,8 +154,10 @@ func (w *Worker) StepTaskQueues() []string {
 // Settings are the workflow settings each new task gets, defaults filled in.
 func (w *Worker) Settings() Settings { return w.cfg.Settings }
 
-// Start registers the search attributes (when asked) and starts polling: the orchestration queue,
-// and each step queue when there are Handlers. On an error nothing is left running.
+// Start registers the search attributes (when asked) and starts polling: the orchestration queue
+// (the workflow, the orchestration activities and, with Handlers, the handlers too, for steps run
+// as local activities), and each step queue when there are Handlers. On an error nothing is left
+// running.
 func (w *Worker) Start(ctx context.Context) error {
 	if w.started {
 		return errors.New("worker: already started")
@@ -168,10 +170,12 @@ func (w *Worker) Start(ctx context.Context) error {
 		Templates: w.cfg.Templates, Mirror: w.cfg.Mirror, Publisher: w.cfg.Publisher,
 		Settings: w.cfg.Settings, Logger: w.cfg.Logger,
 	})
+	if w.cfg.Handlers != nil {
+		w.cfg.Handlers.RegisterActivities(orch) // temporal.local steps run here, as local activities
+	}
 	all, queues := []sdkworker.Worker{orch}, []string{w.cfg.TaskQueue}
 	for _, q := range w.StepTaskQueues() {
-		if q == w.cfg.TaskQueue { // steps routed to the orchestration queue: one worker serves both
-			w.cfg.Handlers.RegisterActivities(orch)
+		if q == w.cfg.TaskQueue { // steps routed to the orchestration queue: already served there
 			continue
 		}
 		sw := sdkworker.New(w.client, q, w.cfg.WorkerOptions)

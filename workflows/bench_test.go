@@ -3,14 +3,15 @@ package workflows_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/activity"
 	sdkclient "go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -38,8 +39,16 @@ func noop(context.Context, tasker.StepRequest) (tasker.StepResult, error) {
 
 // shape is a DAG: deps[i] lists the parents of step i.
 type shape struct {
-	name string
-	deps [][]int
+	name  string
+	deps  [][]int
+	local bool // every step temporal.local
+}
+
+// localSteps is the same DAG with every step a temporal.local (fast) step.
+func (s shape) localSteps() shape {
+	s.name += "_local"
+	s.local = true
+	return s
 }
 
 func fanOut(n int) shape {
@@ -68,6 +77,9 @@ func (s shape) template() *template.Template {
 	fmt.Fprintf(&b, "name: %s\nnamespace_name: bench\nversion: 1.0.0\nsteps:\n", s.name)
 	for i, ps := range s.deps {
 		fmt.Fprintf(&b, "  - name: s%d\n    handler: {callable: %s}\n", i, noopCallable)
+		if s.local {
+			b.WriteString("    temporal: {local: true}\n")
+		}
 		if len(ps) > 0 {
 			names := make([]string, len(ps))
 			for k, p := range ps {
@@ -145,12 +157,13 @@ func newBenchEnvWith(b *testing.B, opts tasktest.EnvOptions, shapes ...shape) *b
 	return &benchEnv{tc: env.Temporal, queue: env.StepTaskQueue, sdkQueue: sdkQueue, env: env}
 }
 
-func (e *benchEnv) runHandWritten(b *testing.B, s shape) {
+func (e *benchEnv) runHandWritten(b *testing.B, s shape) string {
 	run, err := e.tc.ExecuteWorkflow(context.Background(), sdkclient.StartWorkflowOptions{
 		ID: testsuite.UniqueName(b, "sdk"), TaskQueue: e.sdkQueue,
 	}, HandWritten, s.deps, e.queue)
 	require.NoError(b, err)
 	require.NoError(b, run.Get(context.Background(), nil))
+	return run.GetID()
 }
 
 func (e *benchEnv) runTasker(b *testing.B, s shape) string {
@@ -163,30 +176,45 @@ func (e *benchEnv) runTasker(b *testing.B, s shape) string {
 	return task.WorkflowID
 }
 
-// BenchmarkWallTime compares the wall time of one task against the hand-written workflow.
+// BenchmarkWallTime runs a 200-step fan-out (steps/s) and a 50-step chain (ms per step), as
+// TaskerTask, as TaskerTask with temporal.local steps, and as the hand-written SDK workflow (the
+// baseline).
 func BenchmarkWallTime(b *testing.B) {
-	shapes := []shape{fanOut(200), chain(50)}
-	e := newBenchEnv(b, shapes...)
-	for _, s := range shapes {
+	for _, s := range []shape{fanOut(200), chain(50)} {
+		e := newBenchEnv(b, s, s.localSteps())
+		perStep := func(b *testing.B) {
+			if strings.HasPrefix(s.name, "chain") {
+				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(s.deps)), "ms/step")
+			} else {
+				b.ReportMetric(float64(b.N*len(s.deps))/b.Elapsed().Seconds(), "steps/s")
+			}
+		}
 		b.Run(s.name+"/base_sdk", func(b *testing.B) {
 			for range b.N {
 				e.runHandWritten(b, s)
 			}
+			perStep(b)
 		})
 		b.Run(s.name+"/tasker", func(b *testing.B) {
 			for range b.N {
 				e.runTasker(b, s)
 			}
+			perStep(b)
+		})
+		b.Run(s.name+"/tasker_local", func(b *testing.B) {
+			for range b.N {
+				e.runTasker(b, s.localSteps())
+			}
+			perStep(b)
 		})
 	}
 }
 
 // BenchmarkLatency reports the P50 and P95 end-to-end latency of small tasks (start to result),
-// against the hand-written workflow.
+// against the hand-written workflow; tasker_local runs every step as a temporal.local step.
 func BenchmarkLatency(b *testing.B) {
-	shapes := []shape{chain(4), diamondShape()}
-	e := newBenchEnv(b, shapes...)
-	for _, s := range shapes {
+	for _, s := range []shape{chain(4), diamondShape()} {
+		e := newBenchEnv(b, s, s.localSteps())
 		name := s.name
 		if name == "chain_4" {
 			name = "linear_4"
@@ -197,7 +225,55 @@ func BenchmarkLatency(b *testing.B) {
 		b.Run(name+"/tasker", func(b *testing.B) {
 			latencies(b, func() { e.runTasker(b, s) })
 		})
+		b.Run(name+"/tasker_local", func(b *testing.B) {
+			latencies(b, func() { e.runTasker(b, s.localSteps()) })
+		})
 	}
+}
+
+// BenchmarkServerTuning runs the same tasks on a second embedded server with Temporal's default
+// dynamic config (the baseline) and on the tuned one every other benchmark uses: the gain of
+// devserver.LowLatency.
+func BenchmarkServerTuning(b *testing.B) {
+	stockAddr, stop, err := testsuite.StartDevServer(context.Background(), "--stock")
+	require.NoError(b, err)
+	b.Cleanup(stop)
+	shapes := []shape{chain(4), chain(20)}
+	stock := newBenchEnvWith(b, tasktest.EnvOptions{Address: stockAddr}, shapes...)
+	tuned := newBenchEnv(b, shapes...)
+	for _, s := range shapes {
+		for _, v := range []struct {
+			name string
+			e    *benchEnv
+		}{{"base_stock", stock}, {"tuned", tuned}} {
+			b.Run(s.name+"/"+v.name, func(b *testing.B) {
+				latencies(b, func() { v.e.runTasker(b, s) })
+			})
+		}
+	}
+}
+
+// BenchmarkStart is the latency of StartTask (Update-With-Start: it returns once the worker has
+// resolved the template and validated the request) against a bare ExecuteWorkflow of the same
+// task, which returns before any worker has looked at it.
+func BenchmarkStart(b *testing.B) {
+	s := chain(4)
+	e := newBenchEnv(b, s)
+	b.Run("base_execute_workflow", func(b *testing.B) {
+		latencies(b, func() {
+			_, err := e.tc.ExecuteWorkflow(context.Background(), sdkclient.StartWorkflowOptions{
+				ID: testsuite.UniqueName(b, "bare"), TaskQueue: e.env.TaskQueue,
+			}, tasker.WorkflowType, workflows.TaskInput{TaskRequest: tasker.TaskRequest{Namespace: "bench", Name: s.name}})
+			require.NoError(b, err)
+		})
+	})
+	b.Run("start_task", func(b *testing.B) {
+		latencies(b, func() {
+			_, err := e.env.Client.StartTask(context.Background(), tasker.TaskRequest{Namespace: "bench", Name: s.name},
+				client.StartOptions{WorkflowID: testsuite.UniqueName(b, "uws")})
+			require.NoError(b, err)
+		})
+	})
 }
 
 func latencies(b *testing.B, run func()) {
@@ -213,31 +289,55 @@ func latencies(b *testing.B, run func()) {
 	b.ReportMetric(pct(0.95), "ms-p95")
 }
 
-// BenchmarkWorkflowCPU replays a recorded 200-step fan-out: the time the workflow code itself spends
-// per step, with no server or activity in the way.
+// BenchmarkWorkflowCPU replays recorded histories of a 200-step fan-out and a 50-step chain
+// (testdata/bench, recorded with -update-histories): the time and CPU the workflow code spends
+// per step, with no server, worker or activity in the process, against the hand-written SDK
+// workflow's histories of the same shapes (the SDK's own cost per step: the floor). The
+// replayer's own set-up is part of each.
 func BenchmarkWorkflowCPU(b *testing.B) {
-	s := fanOut(200)
-	e := newBenchEnv(b, s)
-	id := e.runTasker(b, s)
-	hist := history(b, e.tc, id)
-	b.ResetTimer()
-	for range b.N {
-		r := worker.NewWorkflowReplayer()
-		r.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: tasker.WorkflowType})
-		require.NoError(b, r.ReplayWorkflowHistory(nil, hist))
+	for _, s := range []shape{fanOut(200), chain(50)} {
+		sdkPath := filepath.Join("testdata", "bench", s.name+"-sdk.json")
+		path := filepath.Join("testdata", "bench", s.name+".json")
+		if *updateHistories {
+			e := newBenchEnv(b, s)
+			writeHistory(b, e.tc, e.runTasker(b, s), path)
+			writeHistory(b, e.tc, e.runHandWritten(b, s), sdkPath)
+		}
+		b.Run(s.name+"/base_sdk", func(b *testing.B) { replayPerStep(b, sdkPath, len(s.deps), "HandWritten", HandWritten) })
+		b.Run(s.name+"/tasker", func(b *testing.B) {
+			replayPerStep(b, path, len(s.deps), tasker.WorkflowType, workflows.TaskWorkflow)
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.deps)), "ns/step")
 }
 
-func history(b *testing.B, tc sdkclient.Client, workflowID string) *historypb.History {
-	it := tc.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	h := &historypb.History{}
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(b, err)
-		h.Events = append(h.Events, ev)
+// replayPerStep replays one recorded history b.N times and reports wall and CPU time per step.
+func replayPerStep(b *testing.B, path string, steps int, name string, wf any) {
+	f, err := os.Open(path)
+	require.NoError(b, err)
+	hist, err := sdkclient.HistoryFromJSON(f, sdkclient.HistoryJSONOptions{})
+	require.NoError(b, f.Close())
+	require.NoError(b, err, path)
+	b.ResetTimer()
+	cpu0 := processCPU()
+	for range b.N {
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: name})
+		require.NoError(b, r.ReplayWorkflowHistory(nil, hist))
 	}
-	return h
+	n := float64(b.N * steps)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/step")
+	// CPU time of the process (every thread, GC included): what other load on the machine does
+	// not inflate, unlike wall time.
+	b.ReportMetric(float64((processCPU() - cpu0).Nanoseconds())/n, "cpu-ns/step")
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkMirrorThroughput runs 100 tasks of 10 steps at once, with the Rails mirror off (the

@@ -46,7 +46,14 @@ func (w *walker) upsert(ctx workflow.Context, updates ...temporal.SearchAttribut
 // showDetails publishes the live DAG as the workflow's current details in the Temporal UI: a
 // markdown table of the steps (or, for a large DAG, the counts and the steps that need attention)
 // and the Mermaid text of the graph.
+//
+// It renders only when a transition happened since the last time: every change of a step or the
+// task is one, so an unchanged DAG is not drawn again on every workflow task.
 func (w *walker) showDetails(ctx workflow.Context) {
+	if w.shownSeq == w.seq && w.seq > 0 {
+		return
+	}
+	w.shownSeq = w.seq
 	workflow.SetCurrentDetails(ctx, w.details(ctx))
 }
 
@@ -55,9 +62,9 @@ func (w *walker) details(ctx workflow.Context) string {
 	ec := w.run.ExecutionContext(workflow.Now(ctx))
 	fmt.Fprintf(&b, "**%s** — task %s, %s (%.0f%% complete, %s)\n\n", w.tmpl.Key(), w.task, ec.ExecutionStatus, ec.CompletionPercentage, ec.HealthStatus)
 	if w.graph.Len() <= w.settings.DetailsRowLimit {
-		b.WriteString(w.run.Markdown())
+		b.WriteString(w.drawing.Markdown(w.run))
 		b.WriteString("\n```mermaid\n")
-		b.WriteString(w.run.Mermaid())
+		b.WriteString(w.drawing.Mermaid(w.run))
 		b.WriteString("```\n")
 		return b.String()
 	}

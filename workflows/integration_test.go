@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	sdkclient "go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tasker-systems/tasker-temporal"
@@ -141,6 +142,40 @@ func TestStartRefusesBadRequestsBeforeAnyWorkflow(t *testing.T) {
 	}
 }
 
+// TestStartWithoutLocalTemplatesGetsTheWorkersVerdict starts bad requests through a client that
+// has no templates of its own (the CLI run outside the repository): the start's update answers
+// with the worker's refusal, in one line, instead of "started".
+func TestStartWithoutLocalTemplatesGetsTheWorkersVerdict(t *testing.T) {
+	env := newExampleEnv(t, tasktest.EnvOptions{})
+	bare := client.New(env.Temporal, client.Options{TaskQueue: env.TaskQueue})
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		req  tasker.TaskRequest
+		want []string
+	}{
+		{"unknown template", tasker.TaskRequest{Namespace: "examples", Name: "nope"}, []string{"examples/nope"}},
+		{"context fails the schema", tasker.TaskRequest{Namespace: "examples", Name: "diamond", Context: json.RawMessage(`{"number": "three"}`)}, []string{"context", "number"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := bare.StartTask(ctx, tt.req, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "verdict")})
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), "activity error", "the local activity that carried the refusal is not the user's business")
+		})
+	}
+	task, err := bare.StartTask(ctx, tasker.TaskRequest{Namespace: "examples", Name: "diamond", Context: json.RawMessage(`{"number": 3}`)},
+		client.StartOptions{WorkflowID: testsuite.UniqueName(t, "verdict-ok")})
+	require.NoError(t, err)
+	assert.NotEmpty(t, task.RunID)
+	res, err := bare.WaitTask(ctx, task.WorkflowID)
+	require.NoError(t, err)
+	assert.Equal(t, tasker.StateComplete, res.Status)
+}
+
 func TestCancelWideLeavesNoActivityRunning(t *testing.T) {
 	env := newExampleEnv(t, tasktest.EnvOptions{})
 	ctx := context.Background()
@@ -220,25 +255,34 @@ func waitFor(t *testing.T, env *tasktest.Env, workflowID string, cond func(taske
 	}
 }
 
-// recordHistory writes the workflow's history to testdata/histories/<name>.json with
+// historyVersion prefixes the histories recorded now: the files of earlier versions stay beside
+// them, since tasks they started may still be running when a new worker deploys.
+const historyVersion = "v2"
+
+// recordHistory writes the workflow's history to testdata/histories/<version>-<name>.json with
 // -update-histories, for TestReplayRecordedHistories.
 func recordHistory(t *testing.T, env *tasktest.Env, workflowID, name string) {
 	t.Helper()
 	if !*updateHistories {
 		return
 	}
-	hist := env.Temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	writeHistory(t, env.Temporal, workflowID, filepath.Join("testdata", "histories", historyVersion+"-"+strings.ReplaceAll(name, "/", "-")+".json"))
+}
+
+// writeHistory writes a workflow's history as JSON, the format the replayer reads.
+func writeHistory(tb testing.TB, tc sdkclient.Client, workflowID, path string) {
+	tb.Helper()
+	hist := tc.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var events []json.RawMessage
 	for hist.HasNext() {
 		ev, err := hist.Next()
-		require.NoError(t, err)
+		require.NoError(tb, err)
 		b, err := protojson.Marshal(ev)
-		require.NoError(t, err)
+		require.NoError(tb, err)
 		events = append(events, b)
 	}
 	out, err := json.MarshalIndent(map[string]any{"events": events}, "", " ")
-	require.NoError(t, err)
-	path := filepath.Join("testdata", "histories", strings.ReplaceAll(name, "/", "-")+".json")
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, out, 0o644))
+	require.NoError(tb, err)
+	require.NoError(tb, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(tb, os.WriteFile(path, out, 0o644))
 }

@@ -12,12 +12,17 @@ import (
 	"github.com/tasker-systems/tasker-temporal/workflows"
 )
 
-// TestReplayRecordedHistories replays histories recorded from real runs (go test ./workflows
-// -run TestExamplesEndToEnd -update-histories) against the current workflow code: a change that
-// breaks determinism for tasks already running fails here.
+// TestReplayRecordedHistories replays histories recorded from real runs against the current
+// workflow code: a change that breaks determinism for tasks already running fails here.
+// testdata/histories holds the examples of every version (v1-* from the first, v2-* recorded by
+// go test ./workflows -run TestExamplesEndToEnd -update-histories), testdata/bench the
+// benchmark's (-run '^$' -bench WorkflowCPU -update-histories).
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/histories/*.json")
 	require.NoError(t, err)
+	bench, err := filepath.Glob("testdata/bench/*.json")
+	require.NoError(t, err)
+	files = append(files, bench...)
 	require.NotEmpty(t, files, "no recorded histories")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

@@ -12,8 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -51,8 +49,15 @@ type TaskInput struct {
 // in error (after the hold) or is cancelled also returns an application error whose details hold
 // the TaskResult.
 func TaskWorkflow(ctx workflow.Context, in TaskInput) (tasker.TaskResult, error) {
+	var gate startGate
+	if err := gate.register(ctx); err != nil {
+		return tasker.TaskResult{}, err
+	}
 	w, err := newWalker(ctx, in)
+	gate.open(w, err)
 	if err != nil {
+		// A start update waiting for the verdict gets it before the workflow fails.
+		_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 		return tasker.TaskResult{}, err
 	}
 	if err := w.registerHandlers(ctx); err != nil {
@@ -76,23 +81,17 @@ type walker struct {
 	results  []json.RawMessage
 	lastErr  []string
 
-	inFlight    int
-	cancels     map[int]workflow.CancelFunc
-	completions []completion
+	attempts    attempts
 	cancelAsked string // reason, when cancel_task was called
 	changed     bool   // an update changed the DAG
 	mirror      mirrorState
 	readyBuf    []int
-}
-
-type completion struct {
-	step   int
-	result tasker.StepResult
-	err    error
+	shownSeq    int64        // seq when the current details were last rendered
+	drawing     dag.Renderer // draws them, redrawing only the steps that changed
 }
 
 func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
-	w := &walker{req: in.TaskRequest, cancels: map[int]workflow.CancelFunc{}}
+	w := &walker{req: in.TaskRequest}
 	if in.Carry != nil {
 		return w, w.restore(in.Carry)
 	}
@@ -107,6 +106,12 @@ func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
 	w.settings = resolved.Settings.WithDefaults()
 	if w.graph, err = w.tmpl.Graph(); err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("template %s: %v", w.tmpl.Key(), err), ErrorTypeInvalidRequest, err)
+	}
+	if w.graph.Dynamic() {
+		// Decision, deferred and batch steps load and validate, but this workflow does not grow a
+		// graph yet: refuse the task at once rather than let it wait for steps nobody creates.
+		err := fmt.Errorf("template %s has dynamic steps (decision, deferred or batch): not supported by this worker yet", w.tmpl.Key())
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrorTypeInvalidRequest, err)
 	}
 	w.run = dag.NewRun(w.graph)
 	w.task = dag.Pending
@@ -130,6 +135,7 @@ func resolveTemplate(ctx workflow.Context, req tasker.TaskRequest) (ResolvedTask
 
 // walk is the main loop: start what is ready, record, wait for something to happen.
 func (w *walker) walk(ctx workflow.Context) (tasker.TaskResult, error) {
+	workflow.Go(ctx, w.attempts.serve)
 	if w.task == dag.Pending {
 		w.upsertSearchAttributes(ctx)
 		w.moveTask(ctx, dag.InProgress, nil)
@@ -150,13 +156,13 @@ func (w *walker) walk(ctx workflow.Context) (tasker.TaskResult, error) {
 		w.updateTaskState(ctx)
 		w.showDetails(ctx)
 		w.flush(ctx)
-		if w.run.AllDone() && w.inFlight == 0 {
+		if w.run.AllDone() && w.attempts.count() == 0 {
 			return w.finish(ctx)
 		}
-		if draining && w.inFlight == 0 {
+		if draining && w.attempts.count() == 0 {
 			return tasker.TaskResult{}, w.continueAsNew(ctx)
 		}
-		if w.task == dag.Error && w.inFlight == 0 {
+		if w.task == dag.Error && w.attempts.count() == 0 {
 			if expired := w.holdForOperator(ctx); expired {
 				return w.fail(ctx)
 			}
@@ -173,7 +179,7 @@ func (w *walker) walk(ctx workflow.Context) (tasker.TaskResult, error) {
 func (w *walker) waitForEvent(ctx workflow.Context) error {
 	w.changed = false
 	wake, ok := w.nextWakeup(ctx)
-	cond := func() bool { return len(w.completions) > 0 || w.changed || w.cancelAsked != "" }
+	cond := func() bool { return len(w.attempts.finished) > 0 || w.changed || w.cancelAsked != "" }
 	if !ok {
 		return workflow.Await(ctx, cond)
 	}
@@ -218,7 +224,7 @@ func (w *walker) holdForOperator(ctx workflow.Context) bool {
 
 // startReady starts every ready step, up to the in-flight cap.
 func (w *walker) startReady(ctx workflow.Context) {
-	free := w.settings.MaxInFlight - w.inFlight
+	free := w.settings.MaxInFlight - w.attempts.count()
 	if free <= 0 {
 		return
 	}
@@ -242,41 +248,50 @@ func (w *walker) startStep(ctx workflow.Context, i int) {
 
 	step := &w.tmpl.Steps[i]
 	actx, cancel := workflow.WithCancel(ctx)
-	w.cancels[i] = cancel
-	actx = workflow.WithActivityOptions(actx, w.activityOptions(step))
 	req := w.stepRequest(ctx, i, attempt)
-	started := workflow.Now(ctx)
-	w.inFlight++
-	workflow.Go(ctx, func(gctx workflow.Context) {
-		var res tasker.StepResult
-		err := workflow.ExecuteActivity(actx, step.Callable, req).Get(gctx, &res)
-		if err == nil {
-			if res.Metadata == nil {
-				res.Metadata = map[string]any{}
-			}
-			res.Metadata["execution_duration"] = workflow.Now(gctx).Sub(started).Seconds()
+	issue := func() workflow.Future {
+		return workflow.ExecuteActivity(workflow.WithActivityOptions(actx, w.activityOptions(step)), step.Callable, req)
+	}
+	if step.Temporal.Local {
+		issue = func() workflow.Future {
+			return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(actx, w.localActivityOptions(step)), step.Callable, req)
 		}
-		w.completions = append(w.completions, completion{step: i, result: res, err: err})
-	})
+	}
+	w.attempts.start(flight{step: i, issue: issue, cancel: cancel, started: workflow.Now(ctx)})
+}
+
+// stepTimeout bounds one attempt: temporal.start_to_close, else timeout_seconds, else the
+// worker's default.
+func (w *walker) stepTimeout(step *template.Step) time.Duration {
+	if step.Temporal.StartToClose > 0 {
+		return step.Temporal.StartToClose
+	}
+	if step.Timeout > 0 {
+		return step.Timeout
+	}
+	return w.settings.DefaultStartToClose
 }
 
 func (w *walker) activityOptions(step *template.Step) workflow.ActivityOptions {
-	timeout := step.Temporal.StartToClose
-	if timeout <= 0 {
-		timeout = step.Timeout
-	}
-	if timeout <= 0 {
-		timeout = w.settings.DefaultStartToClose
-	}
 	return workflow.ActivityOptions{
 		TaskQueue:           w.tmpl.StepTaskQueue(step),
-		StartToCloseTimeout: timeout,
+		StartToCloseTimeout: w.stepTimeout(step),
 		HeartbeatTimeout:    step.Temporal.Heartbeat,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
 		Summary:             step.Name,
 		// A step that heartbeats learns of a cancel; wait for it to stop. One that does not
 		// cannot be stopped: its result is dropped.
 		WaitForCancellation: step.Temporal.Heartbeat > 0,
+	}
+}
+
+// localActivityOptions run a temporal.local step in the orchestration worker. Like every attempt,
+// one execution: the workflow walks the retries.
+func (w *walker) localActivityOptions(step *template.Step) workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout: w.stepTimeout(step),
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		Summary:             step.Name,
 	}
 }
 
@@ -301,11 +316,7 @@ func (w *walker) stepRequest(ctx workflow.Context, i, attempt int) tasker.StepRe
 
 // processCompletions applies every finished attempt.
 func (w *walker) processCompletions(ctx workflow.Context) {
-	for len(w.completions) > 0 {
-		c := w.completions[0]
-		w.completions = w.completions[1:]
-		w.inFlight--
-		delete(w.cancels, c.step)
+	for _, c := range w.attempts.take() {
 		if w.run.State(c.step) != dag.InProgress {
 			continue // cancelled or resolved while running
 		}
@@ -375,7 +386,7 @@ func (w *walker) backoff(ctx workflow.Context, i, attempt int, retryAfter time.D
 
 // updateTaskState moves the task between in_progress and error as its steps block or unblock it.
 func (w *walker) updateTaskState(ctx workflow.Context) {
-	blocked := w.inFlight == 0 && !w.run.AllDone() && !w.anyRunnable(ctx)
+	blocked := w.attempts.count() == 0 && !w.run.AllDone() && !w.anyRunnable(ctx)
 	switch {
 	case blocked && w.task == dag.InProgress:
 		w.moveTask(ctx, dag.Error, map[string]any{"blocked_steps": w.blockedSteps()})
@@ -430,16 +441,13 @@ const cancelGrace = time.Minute
 func (w *walker) cancelTask(parent workflow.Context) (tasker.TaskResult, error) {
 	throughTemporal := parent.Err() != nil
 	ctx, _ := workflow.NewDisconnectedContext(parent)
-	for _, i := range slices.Sorted(maps.Keys(w.cancels)) { // in step order: deterministic
-		w.cancels[i]()
-	}
-	_, _ = workflow.AwaitWithTimeout(ctx, cancelGrace, func() bool { return len(w.completions) >= w.inFlight })
-	for _, c := range w.completions {
+	w.attempts.cancelAll()
+	_, _ = workflow.AwaitWithTimeout(ctx, cancelGrace, w.attempts.settled)
+	for _, c := range w.attempts.take() {
 		if c.err == nil && w.run.State(c.step) == dag.InProgress {
 			w.succeed(ctx, c) // finished before the cancel reached it
 		}
 	}
-	w.completions, w.inFlight = nil, 0
 	meta := map[string]any{"reason": w.cancelAsked}
 	for i := range w.graph.Len() {
 		switch w.run.State(i) {

@@ -22,6 +22,7 @@ func main() {
 	flag.BoolVar(&opts.NoUI, "no-ui", false, "do not start the Web UI")
 	flag.StringVar(&opts.DBFile, "db-file", "", "keep state in this SQLite file (default: in memory)")
 	flag.StringVar(&opts.Namespace, "namespace", "default", "namespace to create")
+	flag.BoolVar(&opts.Stock, "stock", false, "Temporal's default dynamic config instead of the low-latency one (benchmark baseline)")
 	logFormat := flag.String("log-format", "", "console or json")
 	flag.Parse()
 

@@ -264,13 +264,44 @@ func find(ms []metric, unit string) (metric, bool) {
 	return metric{}, false
 }
 
+// Markers around the generated part of the markdown file: what lies outside them (anchors,
+// profiles, notes written by hand) is kept when the file is written again.
+const (
+	markStart = "<!-- bench:start (written by internal/benchrun; edit outside the markers) -->"
+	markEnd   = "<!-- bench:end -->"
+)
+
 func writeMarkdown(path, only string, all []line) error {
+	table := markdownTable(only, all)
+	doc := "# Benchmarks\n\n" + markStart + "\n" + table + markEnd + "\n"
+	if old, err := os.ReadFile(path); err == nil {
+		if merged, ok := replaceBetween(string(old), table); ok {
+			doc = merged
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(doc), 0o644)
+}
+
+// replaceBetween puts table between the markers of doc; false when doc has no markers.
+func replaceBetween(doc, table string) (string, bool) {
+	i := strings.Index(doc, markStart)
+	j := strings.Index(doc, markEnd)
+	if i < 0 || j < i {
+		return "", false
+	}
+	return doc[:i+len(markStart)] + "\n" + table + doc[j:], true
+}
+
+func markdownTable(only string, all []line) string {
 	var b strings.Builder
 	cmd := "make bench"
 	if only != "" {
 		cmd += " ONLY=" + only
 	}
-	fmt.Fprintf(&b, "# Benchmarks\n\nWritten by `%s` on %s.\n\n", cmd, time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "Written by `%s` on %s.\n\n", cmd, time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "Machine: %s, %d cores (GOMAXPROCS %d), %s, %s/%s. Machines here are shared and noisy: read the ratios, each measured side by side in the same run, rather than the absolute times.\n\n",
 		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	b.WriteString("| benchmark | value | unit | vs baseline | ratio (× better) |\n|---|---:|---|---|---:|\n")
@@ -281,10 +312,7 @@ func writeMarkdown(path, only string, all []line) error {
 		}
 		fmt.Fprintf(&b, "| %s/%s | %s | %s | %s | %s |\n", l.group, l.name, formatValue(l.value), l.unit, l.base, ratio)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	return b.String()
 }
 
 func cpuModel() string {

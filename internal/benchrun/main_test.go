@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,4 +48,29 @@ func TestRatiosAgainstSiblingBaseline(t *testing.T) {
 	assert.Equal(t, "BENCH dag/Readiness/1000/base_sql 2000000 ns/op", got["Readiness/1000/base_sql ns/op"], "a baseline has no ratio")
 	assert.Equal(t, "BENCH dag/Throughput/tasker 40.00 steps/s vs base_sdk 0.8x", got["Throughput/tasker steps/s"], "throughput: ours ÷ baseline")
 	assert.Equal(t, "BENCH dag/Throughput/tasker 200 ns/op vs base_sdk 0.5x", got["Throughput/tasker ns/op"])
+}
+
+func TestWriteMarkdownKeepsTheHandWrittenParts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "benchmarks.md")
+	first := []line{{group: "g", name: "a/base_x", value: 2, unit: "ns/op"}}
+	if err := writeMarkdown(path, "", first); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	notes := "\n## Anchors\n\ntasker-core: 255 ms\n"
+	if err := os.WriteFile(path, append(b, notes...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := []line{{group: "g", name: "b/base_y", value: 7, unit: "ns/op"}}
+	if err := writeMarkdown(path, "", second); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	s := string(got)
+	if !strings.Contains(s, "| g/b/base_y | 7.00 |") || strings.Contains(s, "g/a/base_x") {
+		t.Errorf("the table was not replaced:\n%s", s)
+	}
+	if !strings.HasSuffix(s, notes) {
+		t.Errorf("the hand-written notes were lost:\n%s", s)
+	}
 }

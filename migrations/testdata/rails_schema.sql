@@ -2,8 +2,8 @@
 -- (pg_dump format: explicit sequences, ALTER TABLE ... SET DEFAULT nextval, named constraints),
 -- written from TASKER-REFERENCE §1. Tests load it to check that migrations.Ensure recognises a
 -- Rails database and issues no DDL. It carries Rails' own bookkeeping tables (schema_migrations,
--- ar_internal_metadata) and the tasker_step_dag_relationships view; tests add Tasker's SQL functions
--- (our stand-ins, migrations.ExecutionContextSQL) after loading it. It has neither
+-- ar_internal_metadata) and the tasker_step_dag_relationships view; tests add the SQL functions
+-- (ours, migrations.SurfaceSQL, which also replaces the view) after loading it. It has neither
 -- tasker_temporal_schema_version nor tasker_temporal_mirror.
 
 
@@ -866,7 +866,8 @@ INSERT INTO public.ar_internal_metadata (key, value, created_at, updated_at)
 VALUES ('environment', 'development', now(), now());
 
 --
--- The DAG view Tasker ships: parents and children of every step.
+-- The DAG view Tasker ships: parents and children of every step, and its shortest distance from a
+-- root (searched up to 50 edges), with the engine's column names and types.
 --
 
 CREATE VIEW public.tasker_step_dag_relationships AS
@@ -875,16 +876,26 @@ SELECT ws.workflow_step_id,
        ws.named_step_id,
        COALESCE(parents.parent_ids, '[]'::jsonb) AS parent_step_ids,
        COALESCE(children.child_ids, '[]'::jsonb) AS child_step_ids,
-       COALESCE(parents.parent_count, 0) AS parent_count,
-       COALESCE(children.child_count, 0) AS child_count,
+       COALESCE(parents.parent_count, 0::bigint) AS parent_count,
+       COALESCE(children.child_count, 0::bigint) AS child_count,
        COALESCE(parents.parent_count, 0) = 0 AS is_root_step,
-       COALESCE(children.child_count, 0) = 0 AS is_leaf_step
+       COALESCE(children.child_count, 0) = 0 AS is_leaf_step,
+       depths.min_depth_from_root
 FROM public.tasker_workflow_steps ws
 LEFT JOIN (SELECT e.to_step_id, jsonb_agg(e.from_step_id ORDER BY e.from_step_id) AS parent_ids,
-                  count(*)::integer AS parent_count
+                  count(*) AS parent_count
            FROM public.tasker_workflow_step_edges e GROUP BY e.to_step_id) parents
        ON parents.to_step_id = ws.workflow_step_id
 LEFT JOIN (SELECT e.from_step_id, jsonb_agg(e.to_step_id ORDER BY e.to_step_id) AS child_ids,
-                  count(*)::integer AS child_count
+                  count(*) AS child_count
            FROM public.tasker_workflow_step_edges e GROUP BY e.from_step_id) children
-       ON children.from_step_id = ws.workflow_step_id;
+       ON children.from_step_id = ws.workflow_step_id
+LEFT JOIN (WITH RECURSIVE down_from_roots (step_id, depth) AS (
+               SELECT r.workflow_step_id, 0 FROM public.tasker_workflow_steps r
+               WHERE NOT EXISTS (SELECT 1 FROM public.tasker_workflow_step_edges e WHERE e.to_step_id = r.workflow_step_id)
+               UNION
+               SELECT e.to_step_id, d.depth + 1 FROM down_from_roots d
+               JOIN public.tasker_workflow_step_edges e ON e.from_step_id = d.step_id
+               WHERE d.depth < 50)
+           SELECT step_id, min(depth) AS min_depth_from_root FROM down_from_roots GROUP BY step_id) depths
+       ON depths.step_id = ws.workflow_step_id;

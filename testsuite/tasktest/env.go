@@ -35,6 +35,8 @@ type EnvOptions struct {
 	Settings  worker.Settings
 	// KeepQueues leaves the templates' task queues as they are.
 	KeepQueues bool
+	// Address is the Temporal server to use; default testsuite.Address.
+	Address string
 }
 
 // Env is a running worker.Worker on task queues of the test's own, with a client to start tasks
@@ -52,9 +54,13 @@ type Env struct {
 // test ends.
 func NewEnv(tb testing.TB, opts EnvOptions) *Env {
 	tb.Helper()
-	tc, err := sdkclient.Dial(sdkclient.Options{HostPort: testsuite.Address(tb), Logger: QuietLogger{}})
+	addr := opts.Address
+	if addr == "" {
+		addr = testsuite.Address(tb)
+	}
+	tc, err := sdkclient.Dial(sdkclient.Options{HostPort: addr, Logger: QuietLogger{}})
 	if err != nil {
-		tb.Fatalf("tasktest: dial Temporal at %s: %v", testsuite.Address(tb), err)
+		tb.Fatalf("tasktest: dial Temporal at %s: %v", addr, err)
 	}
 	tb.Cleanup(tc.Close)
 
