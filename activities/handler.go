@@ -136,9 +136,15 @@ func (r *Registry) RegisterActivities(w worker.ActivityRegistry) {
 
 // Activity wraps a handler as a Temporal activity function with the step contract: StepRequest in,
 // StepResult out, handler errors mapped to PermanentError / RetryableError application errors.
+// The handler heartbeats automatically while it runs (see Heartbeat).
 func Activity(h Handler) func(context.Context, tasker.StepRequest) (tasker.StepResult, error) {
 	return func(ctx context.Context, req tasker.StepRequest) (tasker.StepResult, error) {
+		ctx, stop := withHeartbeats(ctx)
+		defer stop()
 		res, err := Run(ctx, h, req)
+		if cause := cancelCause(ctx); err != nil && cause != nil {
+			return tasker.StepResult{}, cause // the server cancelled the attempt
+		}
 		if err != nil {
 			return tasker.StepResult{}, toApplicationError(err)
 		}

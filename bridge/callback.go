@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/activities"
@@ -143,6 +145,16 @@ func (b *Bridge) handleComplete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := tasker.StepResult{Results: req.Results, Metadata: req.Metadata}
+	if size, err := payloadSize(res); err != nil || size > TemporalPayloadLimit {
+		msg := fmt.Sprintf("step %s: results of %s encode to %d bytes with their metadata, over Temporal's payload limit of %d bytes; Temporal would refuse them",
+			c.Step, c.Callable, size, TemporalPayloadLimit)
+		if err != nil {
+			msg = fmt.Sprintf("step %s: results of %s cannot be encoded for Temporal: %v", c.Step, c.Callable, err)
+		}
+		b.apply(r.Context(), w, c, nil, temporal.NewNonRetryableApplicationError(msg, ErrorTypeResultTooLarge, nil),
+			http.StatusRequestEntityTooLarge, Reply{Code: "result_too_large", Error: msg})
+		return
+	}
 	b.apply(r.Context(), w, c, res, nil, http.StatusOK, Reply{OK: true, Code: "ok"})
 }
 
@@ -243,4 +255,14 @@ func (b *Bridge) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	default:
 		refuse(w, http.StatusServiceUnavailable, "temporal_unavailable", fmt.Errorf("step %s: heartbeat to Temporal: %w", c.Step, err))
 	}
+}
+
+// payloadSize is the size of res as Temporal receives it: encoded by the default data converter,
+// measured as the server measures a payload.
+func payloadSize(res tasker.StepResult) (int, error) {
+	p, err := converter.GetDefaultDataConverter().ToPayloads(res)
+	if err != nil {
+		return 0, err
+	}
+	return proto.Size(p), nil
 }

@@ -27,6 +27,10 @@ const (
 	DefaultListen         = "127.0.0.1:8787"
 	DefaultSecretEnv      = "TASKER_BRIDGE_SECRET"
 	DefaultMaxResultBytes = 1 << 20
+	// TemporalPayloadLimit is Temporal's default limit on one payload (the server's
+	// limit.blobSize.error, 2 MiB): a completion whose encoded result is larger is refused by
+	// Temporal, so the bridge refuses it first and says so to the job.
+	TemporalPayloadLimit  = 2 << 20
 	DefaultTokenGrace     = 5 * time.Minute
 	DefaultEnqueueTimeout = 5 * time.Second
 	MinSecretBytes        = 32
@@ -156,6 +160,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Callback.MaxResultBytes < 0 {
 		return errors.New("callback.max_result_bytes: must not be negative")
+	}
+	if c.Callback.MaxResultBytes > TemporalPayloadLimit {
+		return fmt.Errorf("callback.max_result_bytes: %d is over Temporal's payload limit of %d bytes (2 MiB): Temporal would refuse such results; use at most %d", c.Callback.MaxResultBytes, TemporalPayloadLimit, TemporalPayloadLimit)
 	}
 	return nil
 }

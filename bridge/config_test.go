@@ -28,6 +28,8 @@ func TestParseConfigErrors(t *testing.T) {
 			`routes[1]: task_queue "t" callable "A" is already routed by routes[0]`},
 		{"unknown key", targets + "routes: [{task_queue: t, queue: q, framework: sidekiq, klass: X}]", "field klass not found"},
 		{"negative limit", targets + "callback: {max_result_bytes: -1}\nroutes: [{task_queue: t, queue: q, framework: sidekiq}]", "callback.max_result_bytes"},
+		{"limit over Temporal's", targets + "callback: {max_result_bytes: 2097153}\nroutes: [{task_queue: t, queue: q, framework: sidekiq}]",
+			"callback.max_result_bytes: 2097153 is over Temporal's payload limit of 2097152 bytes (2 MiB)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -82,6 +82,9 @@ func (c *Client) StartTask(ctx context.Context, req tasker.TaskRequest, opts Sta
 	if req.Context == nil {
 		req.Context = json.RawMessage("{}")
 	}
+	if err := req.Validate(); err != nil {
+		return Task{}, fmt.Errorf("task request %s/%s: %w", req.Namespace, req.Name, err)
+	}
 	if c.opts.Templates != nil {
 		tmpl, err := template.ResolveRequest(c.opts.Templates, req)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -76,19 +77,31 @@ func (c NATSConfig) validate() error {
 // NATSSink publishes events to a JetStream stream, one message per event: the event's JSON on the
 // subject <prefix>.<workflow key>.<event name> (see Subject), with the header Nats-Msg-Id =
 // Event.ID so the stream drops a duplicate published within its duplicate window.
+//
+// NATS is not a start-up dependency: when the server cannot be reached, NewNATSSink still
+// returns a sink, which keeps reconnecting and ensures the stream once connected. It is Durable:
+// the publisher keeps its events (within a bound) while NATS is away and sends them when it is
+// back.
 type NATSSink struct {
 	cfg NATSConfig
 	nc  *nats.Conn
 	js  jetstream.JetStream
+
+	mu    sync.Mutex
+	ready bool // the stream is ensured
 }
 
-// NewNATSSink connects to cfg.URL and creates or updates the stream (subjects <prefix>.>).
+// NewNATSSink connects to cfg.URL and creates or updates the stream (subjects <prefix>.>). When
+// the server is unreachable it returns the sink anyway (Reachable is false) and keeps trying in
+// the background; it fails only for a bad configuration or URL, or a stream that the reachable
+// server refuses.
 func NewNATSSink(ctx context.Context, cfg NATSConfig, opts ...nats.Option) (*NATSSink, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("nats sink %s: %w", cfg.Name, err)
 	}
-	opts = append([]nats.Option{nats.Name("tasker-events"), nats.MaxReconnects(-1)}, opts...)
+	opts = append([]nats.Option{nats.Name("tasker-events"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
+		nats.ReconnectWait(500 * time.Millisecond)}, opts...)
 	nc, err := nats.Connect(cfg.URL, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("nats sink %s: connect %s: %w", cfg.Name, cfg.URL, err)
@@ -98,11 +111,33 @@ func NewNATSSink(ctx context.Context, cfg NATSConfig, opts ...nats.Option) (*NAT
 		nc.Close()
 		return nil, fmt.Errorf("nats sink %s: jetstream: %w", cfg.Name, err)
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, streamConfig(cfg)); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("nats sink %s: ensure stream %s on %s: %w", cfg.Name, cfg.Stream, cfg.URL, err)
+	s := &NATSSink{cfg: cfg, nc: nc, js: js}
+	if nc.IsConnected() {
+		if err := s.ensureStream(ctx); err != nil {
+			nc.Close()
+			return nil, err
+		}
 	}
-	return &NATSSink{cfg: cfg, nc: nc, js: js}, nil
+	return s, nil
+}
+
+// Reachable reports whether the sink is connected to NATS now.
+func (s *NATSSink) Reachable() bool { return s.nc.IsConnected() }
+
+// ensureStream creates or updates the stream once per sink.
+func (s *NATSSink) ensureStream(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ready {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.AckTimeout)
+	defer cancel()
+	if _, err := s.js.CreateOrUpdateStream(ctx, streamConfig(s.cfg)); err != nil {
+		return fmt.Errorf("nats sink %s: ensure stream %s on %s: %w", s.cfg.Name, s.cfg.Stream, s.cfg.URL, err)
+	}
+	s.ready = true
+	return nil
 }
 
 func streamConfig(cfg NATSConfig) jetstream.StreamConfig {
@@ -129,6 +164,12 @@ func (s *NATSSink) Config() NATSConfig { return s.cfg }
 // Send publishes evs asynchronously, in order, and waits for every ack. Any failed ack fails the
 // batch (the publisher resends it; already stored messages are de-duplicated by ID).
 func (s *NATSSink) Send(ctx context.Context, evs []Event) error {
+	if !s.nc.IsConnected() {
+		return fmt.Errorf("nats sink %s: not connected to %s (reconnecting)", s.cfg.Name, s.cfg.URL)
+	}
+	if err := s.ensureStream(ctx); err != nil {
+		return err
+	}
 	futures := make([]jetstream.PubAckFuture, 0, len(evs))
 	for _, ev := range evs {
 		msg, err := s.message(ev)

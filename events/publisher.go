@@ -30,6 +30,18 @@ type Matcher interface {
 	Match(ev Event) bool
 }
 
+// Durable is implemented by a sink that stands for a broker which may be away for a while (NATS).
+// The publisher never gives up on its batches while it runs: it retries them (backoff capped at
+// RetryMax) until they are sent or the publisher is closed, whatever MaxAttempts says, and keeps
+// new events in the sink's bounded queue (SinkBuffer) meanwhile; beyond that bound events are
+// dropped, counted in Stats and logged. An outage is logged once as a warning (at start when
+// Reachable is false then) and once more when the sink is back.
+type Durable interface {
+	Sink
+	// Reachable reports whether the broker is connected now.
+	Reachable() bool
+}
+
 // ErrClosed is returned by Publish and Subscribe after Close.
 var ErrClosed = errors.New("events: publisher is closed")
 
@@ -120,6 +132,12 @@ func NewPublisherWith(logger *zap.Logger, opts Options, sinks ...Sink) *Publishe
 		if m, ok := s.(Matcher); ok {
 			w.match = m.Match
 		}
+		if d, ok := s.(Durable); ok {
+			w.durable = true
+			if !d.Reachable() {
+				p.outageBegins(w, errors.New("not reachable at start"))
+			}
+		}
 		p.sinks = append(p.sinks, w)
 		p.wg.Add(1)
 		go p.runSink(w)
@@ -147,9 +165,11 @@ type subscriber struct {
 
 type sinkWorker struct {
 	target
-	sink  Sink
-	match func(Event) bool
-	ch    chan Event
+	sink    Sink
+	match   func(Event) bool
+	ch      chan Event
+	durable bool
+	outage  time.Time // when the current outage of a durable sink began; zero = none
 }
 
 // SubscribeOption configures one subscription.
@@ -370,12 +390,19 @@ func fill(batch []Event, ch chan Event, max int) []Event {
 func (p *Publisher) sendBatch(w *sinkWorker, batch []Event) {
 	delay := p.opts.RetryBase
 	var err error
-	for attempt := 1; attempt <= p.opts.MaxAttempts; attempt++ {
+	for attempt := 1; w.durable || attempt <= p.opts.MaxAttempts; attempt++ {
 		if err = w.sink.Send(p.ctx, batch); err == nil {
 			w.delivered.Add(uint64(len(batch)))
+			p.outageEnds(w)
 			return
 		}
-		if IsPermanent(err) || attempt == p.opts.MaxAttempts || !p.sleep(delay) {
+		if IsPermanent(err) || (!w.durable && attempt == p.opts.MaxAttempts) {
+			break
+		}
+		if w.durable && w.outage.IsZero() {
+			p.outageBegins(w, err)
+		}
+		if !p.sleep(delay) {
 			break
 		}
 		p.logger.Debug("event sink send failed, retrying", zap.String("sink", w.name), zap.Int("attempt", attempt), zap.Error(err))
@@ -385,6 +412,23 @@ func (p *Publisher) sendBatch(w *sinkWorker, batch []Event) {
 	p.logger.Error("event sink gave up on a batch", zap.String("sink", w.name), zap.Int("events", len(batch)),
 		zap.String("first_event_id", batch[0].ID), zap.String("last_event_id", batch[len(batch)-1].ID), zap.Error(err))
 	p.drop(&w.target, "send failed", batch[0], len(batch))
+}
+
+// outageBegins logs the one warning of a durable sink's outage.
+func (p *Publisher) outageBegins(w *sinkWorker, err error) {
+	w.outage = time.Now()
+	p.logger.Warn("event sink unreachable: events are kept and sent when it is back (beyond the queue's bound they are dropped and counted)",
+		zap.String("sink", w.name), zap.Int("queue_bound", cap(w.ch)), zap.Error(err))
+}
+
+// outageEnds logs that a durable sink is back.
+func (p *Publisher) outageEnds(w *sinkWorker) {
+	if w.outage.IsZero() {
+		return
+	}
+	p.logger.Info("event sink is back; kept events are being sent", zap.String("sink", w.name),
+		zap.Duration("outage", time.Since(w.outage).Round(time.Millisecond)), zap.Uint64("dropped_total", w.dropped.Load()))
+	w.outage = time.Time{}
 }
 
 func (p *Publisher) sleep(d time.Duration) bool {

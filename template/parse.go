@@ -77,6 +77,9 @@ func Parse(data []byte, source, env string) (*Template, error) {
 		return nil, err
 	}
 	loc := Error{Source: source, Template: scalarField(root, "name")}
+	if err := checkAliases(root, loc); err != nil {
+		return nil, err
+	}
 	rails := field(root, "step_templates") != nil
 	if rails && field(root, "steps") != nil {
 		return nil, located(loc, root, "both steps (tasker-core format) and step_templates (Rails format): use one")

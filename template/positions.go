@@ -8,11 +8,13 @@ type positions struct {
 	steps   []int   // line of each step's mapping
 	deps    [][]int // line of each dependency entry
 	retries []int   // line of each step's retry settings (0 = none)
+	node    *yaml.Node
+	rails   bool
 }
 
 // stepPositions records the lines of steps, their dependency entries and retry settings.
 func stepPositions(root *yaml.Node, rails bool) *positions {
-	p := &positions{root: root.Line}
+	p := &positions{root: root.Line, node: root, rails: rails}
 	list := field(root, "steps")
 	if rails {
 		list = field(root, "step_templates")

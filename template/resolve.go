@@ -27,14 +27,19 @@ func (e *NotFoundError) Unwrap() error { return e.Err }
 // a context that fails the input schema, an unknown bypass step. Field names the request field
 // ("namespace", "context", "bypass_steps").
 type InvalidRequestError struct {
-	Template string // the template's key, empty when the request names none
+	// Template is the template's key; for a request refused before its template is looked up
+	// (its own limits, tasker.TaskRequest.Validate) the request's namespace/name, with no Field.
+	Template string
 	Field    string
 	Err      error
 }
 
 func (e *InvalidRequestError) Error() string {
-	if e.Template == "" {
+	switch {
+	case e.Template == "":
 		return fmt.Sprintf("task request: %v", e.Err)
+	case e.Field == "":
+		return fmt.Sprintf("task request %s: %v", e.Template, e.Err)
 	}
 	return fmt.Sprintf("task %s: %s: %v", e.Template, e.Field, e.Err)
 }
@@ -50,6 +55,9 @@ var errNoRegistry = errors.New("no template registry configured")
 func ResolveRequest(templates Templates, req tasker.TaskRequest) (*Template, error) {
 	if templates == nil {
 		return nil, &NotFoundError{Namespace: req.Namespace, Name: req.Name, Version: req.Version, Err: errNoRegistry}
+	}
+	if err := req.Validate(); err != nil {
+		return nil, &InvalidRequestError{Template: req.Namespace + "/" + req.Name, Err: err}
 	}
 	if req.Namespace == "" || req.Name == "" {
 		return nil, &InvalidRequestError{Field: "namespace", Err: fmt.Errorf("namespace and name are required (got %q/%q)", req.Namespace, req.Name)}

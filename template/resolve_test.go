@@ -38,7 +38,8 @@ func TestResolveRequest(t *testing.T) {
 		templates template.Templates
 		req       func(r tasker.TaskRequest) tasker.TaskRequest
 		notFound  bool
-		field     string // the InvalidRequestError's field, when invalid
+		invalid   bool   // an InvalidRequestError …
+		field     string // … with this field
 		msg       string
 	}{
 		{name: "valid", templates: reg},
@@ -48,10 +49,10 @@ func TestResolveRequest(t *testing.T) {
 		{name: "unknown version", templates: reg, req: func(r tasker.TaskRequest) tasker.TaskRequest { r.Version = "2.0.0"; return r },
 			notFound: true, msg: "template not found: shop/order@2.0.0 (registered versions: 1.0.0)"},
 		{name: "no name", templates: reg, req: func(r tasker.TaskRequest) tasker.TaskRequest { r.Name = ""; return r },
-			field: "namespace", msg: `task request: namespace and name are required (got "shop"/"")`},
-		{name: "bad context", templates: reg, req: func(r tasker.TaskRequest) tasker.TaskRequest { r.Context = json.RawMessage(`{}`); return r },
+			invalid: true, msg: `task request shop/: `},
+		{name: "bad context", templates: reg, invalid: true, req: func(r tasker.TaskRequest) tasker.TaskRequest { r.Context = json.RawMessage(`{}`); return r },
 			field: "context", msg: "task shop/order@1.0.0: context: "},
-		{name: "unknown bypass step", templates: reg, req: func(r tasker.TaskRequest) tasker.TaskRequest { r.BypassSteps = []string{"ship"}; return r },
+		{name: "unknown bypass step", templates: reg, invalid: true, req: func(r tasker.TaskRequest) tasker.TaskRequest { r.BypassSteps = []string{"ship"}; return r },
 			field: "bypass_steps", msg: "task shop/order@1.0.0: bypass_steps: "},
 	}
 	for _, tc := range tests {
@@ -69,7 +70,7 @@ func TestResolveRequest(t *testing.T) {
 				assert.Equal(t, req.Name, nf.Name)
 				assert.Equal(t, tc.msg, err.Error())
 				assert.False(t, errors.As(err, &inv), "a missing template is not an invalid request")
-			case tc.field != "":
+			case tc.invalid:
 				require.ErrorAs(t, err, &inv)
 				assert.Equal(t, tc.field, inv.Field)
 				assert.Contains(t, err.Error(), tc.msg)

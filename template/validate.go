@@ -25,6 +25,8 @@ func (t *Template) validate(pos *positions) error {
 	v.header()
 	v.steps()
 	v.dynamic()
+	v.retryConflicts()
+	v.limits()
 	if len(v.errs) == 0 {
 		v.graph()
 	}

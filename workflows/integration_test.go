@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	sdkworker "go.temporal.io/sdk/worker"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,16 @@ import (
 
 var updateHistories = flag.Bool("update-histories", false, "record the integration tests' histories into testdata/histories for the replay test")
 
-func TestMain(m *testing.M) { testsuite.Main(m) }
+// TestMain runs the package's tests on one Temporal server. With TASKER_REPLAY_EVERY_TASK=1 the
+// workers keep no workflow in cache, so every workflow task replays the whole history first:
+// `make test` runs the examples that way too, which catches any difference between a live run
+// and its replay (the kind of bug that shows only when a worker dies and another takes over).
+func TestMain(m *testing.M) {
+	if os.Getenv("TASKER_REPLAY_EVERY_TASK") != "" {
+		sdkworker.SetStickyWorkflowCacheSize(0)
+	}
+	testsuite.Main(m)
+}
 
 func exampleTemplates(t *testing.T) []*template.Template {
 	t.Helper()

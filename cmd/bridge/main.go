@@ -12,8 +12,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
 	"github.com/tasker-systems/tasker-temporal"
@@ -28,6 +30,10 @@ type options struct {
 	Temporal  config.Temporal
 	LogFormat string
 	LogLevel  string
+	// HealthListen serves /health/live and /health/ready ("" = off).
+	HealthListen string
+	// StopTimeout is how long SIGTERM waits for running step activities (enqueues) to finish.
+	StopTimeout time.Duration
 }
 
 func main() {
@@ -68,6 +74,8 @@ func command() *cobra.Command {
 	fs.StringVar(&opts.Temporal.APIKey, "api-key", os.Getenv("TEMPORAL_API_KEY"), "API key, e.g. for Temporal Cloud (env TEMPORAL_API_KEY)")
 	fs.StringVar(&opts.LogFormat, "log-format", os.Getenv("LOG_FORMAT"), "console or json (env LOG_FORMAT)")
 	fs.StringVar(&opts.LogLevel, "log-level", envOr("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.StringVar(&opts.HealthListen, "health-listen", os.Getenv("TASKER_BRIDGE_HEALTH_LISTEN"), "serve /health/live and /health/ready on this address, e.g. 127.0.0.1:8788 (env TASKER_BRIDGE_HEALTH_LISTEN; default off)")
+	fs.DurationVar(&opts.StopTimeout, "stop-timeout", 8*time.Second, "on SIGINT/SIGTERM, how long running enqueues may take to finish")
 	return cmd
 }
 
@@ -86,16 +94,29 @@ func run(ctx context.Context, opts options) error {
 		return err
 	}
 	defer tc.Close()
-	b, err := bridge.New(*cfg, bridge.Options{Temporal: tc, Logger: logger})
+	host, _ := os.Hostname()
+	identity := fmt.Sprintf("tasker-bridge-%d@%s", os.Getpid(), host)
+	b, err := bridge.New(*cfg, bridge.Options{Temporal: tc, Logger: logger,
+		WorkerOptions: worker.Options{Identity: identity, WorkerStopTimeout: opts.StopTimeout}})
 	if err != nil {
 		return err
 	}
 	if err := b.Start(); err != nil {
 		return err
 	}
-	logger.Info("bridge started", zap.String("callback_url", b.URL()), zap.Strings("task_queues", cfg.TaskQueues()), zap.String("config", opts.Config))
+	healthAddr := ""
+	if opts.HealthListen != "" {
+		hctx, stopHealth := context.WithCancel(context.Background())
+		defer stopHealth()
+		if healthAddr, err = serveHealth(hctx, opts.HealthListen, checker(cfg, b, tc, opts.Temporal.Namespace, identity), logger); err != nil {
+			b.Stop()
+			return err
+		}
+	}
+	logger.Info("bridge started", zap.String("callback_url", b.URL()), zap.Strings("task_queues", cfg.TaskQueues()),
+		zap.String("config", opts.Config), zap.String("identity", identity), zap.String("health", healthAddr))
 	<-ctx.Done()
-	logger.Info("bridge stopping: enqueued jobs stay on their queues and complete through the next bridge")
+	logger.Info("bridge stopping: running enqueues finish (up to --stop-timeout); enqueued jobs stay on their queues and complete through the next bridge")
 	b.Stop()
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,9 +62,9 @@ func (a *app) printTemplates(ts []*template.Template) error {
 
 func (a *app) startCmd() *cobra.Command {
 	var (
-		contextArg, id string
-		wait           bool
-		req            tasker.TaskRequest
+		contextArg, id    string
+		wait, untilClosed bool
+		req               tasker.TaskRequest
 	)
 	cmd := &cobra.Command{
 		Use:   "start NAMESPACE/NAME[@VERSION]",
@@ -74,34 +76,45 @@ func (a *app) startCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ns, name, version, err := parseTemplateRef(args[0])
 			if err != nil {
-				return err
+				return usage(err)
 			}
 			req.Namespace, req.Name, req.Version = ns, name, version
 			if req.Context, err = readContext(contextArg); err != nil {
-				return err
+				return usage(err)
+			}
+			if err := req.Validate(); err != nil {
+				return usage(fmt.Errorf("task request %s/%s: %w", req.Namespace, req.Name, flagNames(err)))
 			}
 			c, closeFn, err := a.client(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			task, err := c.StartTask(cmd.Context(), req, client.StartOptions{WorkflowID: id})
+			task, existed, err := startWithRetry(cmd.Context(), c, req, client.StartOptions{WorkflowID: id}, 5, 500*time.Millisecond)
 			if err != nil {
 				return err
 			}
+			if !existed {
+				if err := confirmStarted(cmd.Context(), c, task.WorkflowID, 3*time.Second); err != nil {
+					return err
+				}
+			}
 			if !a.jsonOut {
 				verb := "started"
-				if task.Existing {
+				if existed {
 					verb = "already started (same request within the minute)"
 				}
 				fmt.Printf("task %s %s\n", task.WorkflowID, verb)
 			}
 			if wait {
-				res, err := c.WaitTask(cmd.Context(), task.WorkflowID)
+				res, err := a.waitFor(cmd.Context(), c, task.WorkflowID, waitOptions{untilClosed: untilClosed})
 				if err != nil {
 					return err
 				}
-				return a.printResult(res)
+				if err := a.printResult(res); err != nil {
+					return err
+				}
+				return finish(res)
 			}
 			if a.jsonOut {
 				return a.printResult(a.firstState(cmd.Context(), c, task.WorkflowID))
@@ -112,7 +125,8 @@ func (a *app) startCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&contextArg, "context", "", "task context: JSON, or @FILE to read it from a file")
-	f.BoolVar(&wait, "wait", false, "wait for the task to finish and print its steps")
+	f.BoolVar(&wait, "wait", false, "wait for the task to finish (or to be held in error) and print its steps")
+	f.BoolVar(&untilClosed, "until-closed", false, "with --wait: wait past an error until the task closes")
 	f.StringVar(&id, "id", "", "workflow ID (default: derived from the request, so a repeated request returns the same task)")
 	f.StringVar(&req.Initiator, "initiator", "tasker-cli", "who asked for the task")
 	f.StringVar(&req.SourceSystem, "source-system", "cli", "the system that asked")
@@ -185,14 +199,26 @@ func (a *app) statusCmd() *cobra.Command {
 }
 
 func (a *app) waitCmd() *cobra.Command {
-	return &cobra.Command{
+	var untilClosed bool
+	cmd := &cobra.Command{
 		Use:   "wait WORKFLOW_ID",
-		Short: "Wait for a task to finish and print its final state",
+		Short: "Wait for a task to finish, or to be held in error, and print its state (exit 0 complete, 3 error, 4 cancelled)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.printTask(cmd.Context(), args[0], (*client.Client).WaitTask)
+			return a.withClient(cmd.Context(), func(c *client.Client) error {
+				res, err := a.waitFor(cmd.Context(), c, args[0], waitOptions{untilClosed: untilClosed})
+				if err != nil {
+					return err
+				}
+				if err := a.printResult(res); err != nil {
+					return err
+				}
+				return finish(res)
+			})
 		},
 	}
+	cmd.Flags().BoolVar(&untilClosed, "until-closed", false, "wait past an error until the task closes (an operator fixed it, or the hold ended)")
+	return cmd
 }
 
 func (a *app) listCmd() *cobra.Command {
@@ -202,12 +228,18 @@ func (a *app) listCmd() *cobra.Command {
 		Short: "List tasks (newest first)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkEnum("status", f.Status, taskStates); err != nil {
+				return err
+			}
+			if err := checkMin("limit", f.Limit, 1); err != nil {
+				return err
+			}
 			return a.withClient(cmd.Context(), func(c *client.Client) error { return a.list(cmd.Context(), c, f) })
 		},
 	}
 	cmd.Flags().StringVar(&f.Namespace, "namespace", "", "only tasks of this template namespace")
 	cmd.Flags().StringVar(&f.Name, "name", "", "only tasks of this template name")
-	cmd.Flags().StringVar(&f.Status, "status", "", "only tasks in this state (pending, in_progress, complete, error, cancelled)")
+	cmd.Flags().StringVar(&f.Status, "status", "", "only tasks in this state ("+strings.Join(taskStates, ", ")+")")
 	cmd.Flags().StringVar(&f.Query, "query", "", "a Temporal visibility query ANDed with the filters")
 	cmd.Flags().IntVar(&f.Limit, "limit", 50, "at most this many tasks")
 	return cmd
@@ -218,13 +250,28 @@ func (a *app) list(ctx context.Context, c *client.Client, f client.ListFilter) e
 	if err != nil {
 		return err
 	}
+	sort.SliceStable(tasks, func(i, j int) bool { return tasks[i].StartedAt.After(tasks[j].StartedAt) }) // newest first
 	if a.jsonOut {
 		return printJSON(tasks)
 	}
-	for _, t := range tasks {
-		fmt.Printf("%-60s %-12s %s/%s@%s  %s\n", t.WorkflowID, t.Status, t.Namespace, t.Name, t.Version, t.StartedAt.Format(time.RFC3339))
+	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	wide := outFormat == "wide"
+	if wide {
+		fmt.Fprintln(tw, "WORKFLOW ID\tSTATUS\tTEMPLATE\tSTARTED\tRUN ID\tTASK ID\tWORKFLOW")
+	} else {
+		fmt.Fprintln(tw, "WORKFLOW ID\tSTATUS\tTEMPLATE\tSTARTED")
 	}
-	return nil
+	for _, t := range tasks {
+		fmt.Fprintf(tw, "%s\t%s\t%s/%s@%s\t%s", t.WorkflowID, t.Status, t.Namespace, t.Name, t.Version, t.StartedAt.Local().Format(time.RFC3339))
+		if wide {
+			fmt.Fprintf(tw, "\t%s\t%d\t%s", t.RunID, t.TaskID, t.Workflow)
+		}
+		fmt.Fprintln(tw)
+	}
+	if len(tasks) == 0 {
+		fmt.Fprintln(tw, "(no tasks match)")
+	}
+	return tw.Flush()
 }
 
 func (a *app) cancelCmd() *cobra.Command {
@@ -234,7 +281,7 @@ func (a *app) cancelCmd() *cobra.Command {
 		Short: "Cancel a task: running steps are cancelled, open steps and the task move to cancelled",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.operate(cmd.Context(), args[0], "cancelled", func(c *client.Client) error {
+			return a.operate(cmd.Context(), args[0], "cancelled", "cancelled", func(c *client.Client) error {
 				return c.CancelTask(cmd.Context(), args[0], reason)
 			})
 		},
@@ -250,7 +297,10 @@ func (a *app) retryCmd() *cobra.Command {
 		Short: "Retry a step in error (with more attempts if it ran out)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.operate(cmd.Context(), args[0], "step "+args[1]+" retried", func(c *client.Client) error {
+			if err := checkMin("attempts", attempts, 1); err != nil {
+				return err
+			}
+			return a.operate(cmd.Context(), args[0], "step "+args[1]+" retried", "retried", func(c *client.Client) error {
 				return c.RetryStep(cmd.Context(), args[0], args[1], attempts)
 			})
 		},
@@ -269,11 +319,11 @@ func (a *app) resolveCmd() *cobra.Command {
 			var raw json.RawMessage
 			if results != "" {
 				if !json.Valid([]byte(results)) {
-					return fmt.Errorf("--results: not valid JSON: %s", results)
+					return usage(fmt.Errorf("--results: not valid JSON: %s", results))
 				}
 				raw = json.RawMessage(results)
 			}
-			return a.operate(cmd.Context(), args[0], "step "+args[1]+" resolved", func(c *client.Client) error {
+			return a.operate(cmd.Context(), args[0], "step "+args[1]+" resolved", "resolved", func(c *client.Client) error {
 				return c.ResolveStep(cmd.Context(), args[0], args[1], raw, reason)
 			})
 		},
@@ -283,10 +333,14 @@ func (a *app) resolveCmd() *cobra.Command {
 	return cmd
 }
 
-// operate runs an operator action and prints the task's state after it.
-func (a *app) operate(ctx context.Context, workflowID, done string, action func(*client.Client) error) error {
+// operate runs an operator action and prints the task's state after it. On a closed task it says
+// how the task ended (complete, error, cancelled) and that it is closed.
+func (a *app) operate(ctx context.Context, workflowID, done, op string, action func(*client.Client) error) error {
 	return a.withClient(ctx, func(c *client.Client) error {
 		if err := action(c); err != nil {
+			if closedErr := closedTask(ctx, c, workflowID, op); closedErr != nil {
+				return closedErr
+			}
 			return err
 		}
 		if !a.jsonOut {

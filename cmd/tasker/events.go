@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/tasker-systems/tasker-temporal/events"
@@ -26,10 +29,10 @@ func (a *app) eventsCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !follow {
-				return fmt.Errorf("events: only --follow is supported (events are a stream, see docs/events.md)")
+				return usage(fmt.Errorf("events: only --follow is supported (events are a stream, see docs/events.md)"))
 			}
 			enc := json.NewEncoder(os.Stdout)
-			return events.Follow(cmd.Context(), natsURL, o, func(ev events.Event) error {
+			return followHint(natsURL, o.Stream, events.Follow(cmd.Context(), natsURL, o, func(ev events.Event) error {
 				if a.jsonOut {
 					return enc.Encode(ev)
 				}
@@ -39,7 +42,7 @@ func (a *app) eventsCmd() *cobra.Command {
 				}
 				_, err := fmt.Printf("%s %-40s %s%s\n", ev.At.Format(time.RFC3339Nano), ev.Name, ev.WorkflowID, step)
 				return err
-			})
+			}))
 		},
 	}
 	f := cmd.Flags()
@@ -57,4 +60,22 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// followHint explains the two ways following fails for want of events: no NATS, or a worker that
+// never published (no stream).
+func followHint(natsURL, stream string, err error) error {
+	const howTo = "the worker publishes lifecycle events only when started with --events-nats URL (env TASKER_EVENTS_NATS), e.g. `go run ./cmd/worker --events-nats nats://127.0.0.1:4222`"
+	if stream == "" {
+		stream = events.DefaultStream
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		return fmt.Errorf("no event stream %s on %s: %s", stream, natsURL, howTo)
+	case errors.Is(err, nats.ErrNoServers):
+		return fmt.Errorf("cannot reach NATS at %s (--nats, env TASKER_EVENTS_NATS); %s", natsURL, howTo)
+	}
+	return err
 }

@@ -24,16 +24,19 @@ func main() {
 	err := newRoot().ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "tasker:", err)
-		os.Exit(1)
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(os.Stderr, "tasker:", msg)
+		}
+		os.Exit(exitCode(err))
 	}
 }
 
 // app holds what every command shares.
 type app struct {
 	common   config.Common
-	jsonOut  bool
-	explicit bool // TASKER_TEMPLATES or --templates was given
+	jsonOut  bool   // machine output: -o json or yaml (or --json)
+	output   string // -o
+	explicit bool   // TASKER_TEMPLATES or --templates was given
 }
 
 func newRoot() *cobra.Command {
@@ -43,13 +46,18 @@ func newRoot() *cobra.Command {
 		Short:         "Operate Tasker tasks running on Temporal",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			a.explicit = os.Getenv("TASKER_TEMPLATES") != "" || cmd.Flags().Changed("templates")
+			if err := a.checkOutput(); err != nil {
+				return err
+			}
 			return a.common.Validate()
 		},
 	}
 	a.common.Bind(root.PersistentFlags())
-	root.PersistentFlags().BoolVar(&a.jsonOut, "json", false, "print JSON for scripts")
+	root.PersistentFlags().BoolVar(&a.jsonOut, "json", false, "print JSON for scripts (same as -o json)")
+	root.PersistentFlags().StringVarP(&a.output, "output", "o", "", "output format: table (default), wide, json or yaml")
 	root.AddCommand(
 		a.templatesCmd(),
 		a.startCmd(),
@@ -63,6 +71,7 @@ func newRoot() *cobra.Command {
 		a.eventsCmd(),
 		a.conformanceCmd(),
 	)
+	markUsage(root)
 	return root
 }
 

@@ -14,7 +14,15 @@ import (
 	"github.com/tasker-systems/tasker-temporal/client"
 )
 
+// printJSON prints v as indented JSON, or as YAML under -o yaml.
 func printJSON(v any) error {
+	if outFormat == "yaml" {
+		data, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		return printYAML(v, data)
+	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
@@ -37,7 +45,10 @@ func (a *app) printResult(res tasker.TaskResult) error {
 		if s.LastError != "" && s.Status != tasker.StateComplete {
 			detail = "error: " + s.LastError
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\n", s.Name, s.Status, s.Attempts, s.MaxAttempts, truncate(detail, 100))
+		if outFormat != "wide" {
+			detail = truncate(detail, 100)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\n", s.Name, s.Status, s.Attempts, s.MaxAttempts, detail)
 	}
 	return tw.Flush()
 }
@@ -86,9 +97,11 @@ func printDetails(ctx context.Context, c *client.Client, workflowID string, merm
 		return err
 	}
 	if mermaid {
-		if i := strings.Index(details, "```mermaid\n"); i >= 0 {
-			details = strings.TrimSuffix(details[i+len("```mermaid\n"):], "```\n")
+		i := strings.Index(details, "```mermaid\n")
+		if i < 0 {
+			return fmt.Errorf("task %s: the workflow shows no Mermaid diagram for this task (it draws one only for DAGs small enough to read, up to the worker's details row limit); see its steps with `tasker dag %s` or `tasker status %s -o wide`", workflowID, workflowID, workflowID)
 		}
+		details = strings.TrimSuffix(details[i+len("```mermaid\n"):], "```\n")
 	}
 	fmt.Print(details)
 	return nil

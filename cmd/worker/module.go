@@ -83,6 +83,7 @@ func newTemporal(lc fx.Lifecycle, opts Options, logger *zap.Logger) (sdkclient.C
 			logger.Sugar().Infof("Temporal UI: %s/namespaces/%s/workflows", srv.UIURL(), srv.Namespace())
 		}
 	}
+	readyAddress = address
 	c, err := opts.Temporal.Dial(context.Background(), address, logger)
 	if err != nil {
 		return nil, err
@@ -114,6 +115,18 @@ func startWorker(lc fx.Lifecycle, w *worker.Worker, logger *zap.Logger) {
 		for _, q := range w.StepTaskQueues() {
 			logger.Info("serving Go step handlers", zap.String("task_queue", q))
 		}
-		logger.Sugar().Infof("worker ready: try `go run ./cmd/tasker start examples/diamond --wait`")
+		logger.Sugar().Infof("worker ready: try `%sgo run ./cmd/tasker start examples/diamond --wait`", cliEnv(readyAddress))
 	}))
+}
+
+// readyAddress is the Temporal address the worker serves (for its ready line).
+var readyAddress string
+
+// cliEnv is the environment the CLI needs to reach Temporal at addr ("" for the default address
+// of `make run`, which the CLI assumes).
+func cliEnv(addr string) string {
+	if addr == "" || addr == fmt.Sprintf("%s:%d", devserver.DefaultIP, devserver.DefaultPort) {
+		return ""
+	}
+	return "TEMPORAL_ADDRESS=" + addr + " "
 }

@@ -37,6 +37,9 @@ type Temporal struct {
 	TLSServer string // server name override
 	TLS       bool   // TLS without client certificates (e.g. with an API key)
 	APIKey    string
+	// Identity names this process to Temporal (pollers, history); empty = the SDK's pid@host.
+	// Health checks look for this process's pollers by it.
+	Identity string
 }
 
 // Common are the settings both commands read.
@@ -132,6 +135,7 @@ func (t Temporal) ClientOptions(address string, logger *zap.Logger) (sdkclient.O
 	opts := sdkclient.Options{
 		HostPort:  address,
 		Namespace: t.Namespace,
+		Identity:  t.Identity,
 		Logger:    NewSDKLogger(logger),
 	}
 	tlsConf, err := t.tlsConfig()
@@ -182,7 +186,13 @@ func (t Temporal) Dial(ctx context.Context, address string, logger *zap.Logger) 
 	defer cancel()
 	c, err := sdkclient.DialContext(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %s", address, t.Namespace, shortErr(err))
+		msg := shortErr(err)
+		if opts.ConnectionOptions.TLS != nil {
+			if probed := probeTLS(address, opts.ConnectionOptions.TLS); probed != "" {
+				msg = probed
+			}
+		}
+		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %s", address, t.Namespace, oneLine(t.explainTLS(msg)))
 	}
 	return c, nil
 }
