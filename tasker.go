@@ -135,6 +135,15 @@ type Transition struct {
 	BackoffSeconds int `json:"backoff_seconds,omitempty"`
 }
 
+// TaskMeta identifies a task for the recorder, the mirror and event payloads.
+type TaskMeta struct {
+	WorkflowID string `json:"workflow_id"`
+	TaskID     int64  `json:"task_id,omitempty"` // the Rails task_id, once mirrored
+	Namespace  string `json:"namespace"`
+	Name       string `json:"name"`
+	Version    string `json:"version"`
+}
+
 // TaskResult is the state of a task and each of its steps: the workflow's output, the answer of its
 // `dag` query, and what `tasker status --json` prints.
 type TaskResult struct {

@@ -178,29 +178,15 @@ func (b *Bridge) handleFail(w http.ResponseWriter, r *http.Request) {
 
 // failureError turns a job's failure report into the step contract's application error.
 func failureError(req FailRequest) error {
-	msg := req.Message
-	if msg == "" {
-		msg = "job failed"
+	f := activities.Failure{Message: req.Message, Class: req.Class, Permanent: req.Permanent,
+		RetryAfter: time.Duration(req.RetryAfterSeconds * float64(time.Second))}
+	if f.Message == "" {
+		f.Message = "job failed"
 	}
-	opts := temporal.ApplicationErrorOptions{NonRetryable: req.Permanent}
 	if req.Backtrace != "" {
-		opts.Cause = errors.New(req.Backtrace)
+		f.Cause = errors.New(req.Backtrace)
 	}
-	typ := req.Class
-	switch {
-	case req.Permanent:
-		typ = tasker.ErrorTypePermanent
-	case req.RetryAfterSeconds > 0:
-		typ = tasker.ErrorTypeRetryable
-		opts.Details = []any{activities.RetryDetails{RetryAfterSeconds: req.RetryAfterSeconds}}
-		opts.NextRetryDelay = time.Duration(req.RetryAfterSeconds * float64(time.Second))
-	case typ == "":
-		typ = tasker.ErrorTypeRetryable
-	}
-	if req.Class != "" && typ != req.Class {
-		msg = req.Class + ": " + msg
-	}
-	return temporal.NewApplicationErrorWithOptions(msg, typ, opts)
+	return f.ApplicationError()
 }
 
 // apply completes the attempt once: it claims the token's nonce, reports to Temporal, and marks

@@ -24,7 +24,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/tasker-systems/tasker-temporal"
-	"github.com/tasker-systems/tasker-temporal/activities"
+	"github.com/tasker-systems/tasker-temporal/template"
 	"github.com/tasker-systems/tasker-temporal/workflows"
 )
 
@@ -34,7 +34,7 @@ type Options struct {
 	TaskQueue string
 	// Templates, when set, lets StartTask refuse an unknown template or an invalid context before
 	// any workflow starts. Without it the workflow itself refuses them (and fails at once).
-	Templates activities.Templates
+	Templates template.Templates
 	// Now is the clock for RequestedAt; nil = time.Now.
 	Now func() time.Time
 }
@@ -87,7 +87,7 @@ func (c *Client) StartTask(ctx context.Context, req tasker.TaskRequest, opts Sta
 		return Task{}, fmt.Errorf("task request %s/%s: %w", req.Namespace, req.Name, err)
 	}
 	if c.opts.Templates != nil {
-		tmpl, err := activities.ResolveRequest(c.opts.Templates, req)
+		tmpl, err := template.ResolveRequest(c.opts.Templates, req)
 		if err != nil {
 			return Task{}, resolveError(req, err)
 		}

@@ -10,7 +10,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/tasker-systems/tasker-temporal"
-	"github.com/tasker-systems/tasker-temporal/activities"
+	"github.com/tasker-systems/tasker-temporal/template"
+	"github.com/tasker-systems/tasker-temporal/workflows"
 )
 
 // ErrTaskNotFound is the error (wrapped, with the workflow ID) of every call on a workflow ID that
@@ -108,17 +109,31 @@ func isNotFound(err error) bool {
 	return errors.As(err, &nf)
 }
 
-// resolveError turns the orchestration's template resolution error into this package's types.
+// resolveError turns a refused request into this package's types, whether the refusal is local
+// (template.ResolveRequest with Options.Templates) or the worker's verdict on the start's update
+// (an application error of the orchestration's types).
 func resolveError(req tasker.TaskRequest, err error) error {
+	var nf *template.NotFoundError
+	if errors.As(err, &nf) {
+		return &TemplateNotFoundError{Namespace: req.Namespace, Name: req.Name, Version: req.Version, Err: nf.Err}
+	}
+	var inv *template.InvalidRequestError
+	if errors.As(err, &inv) {
+		field := inv.Field
+		if field == "" {
+			field = invalidField(req, inv.Error())
+		}
+		return &InvalidRequestError{Field: field, Err: inv}
+	}
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) {
 		return err
 	}
 	cause := errors.New(appErr.Message())
 	switch appErr.Type() {
-	case activities.ErrorTypeTemplateNotFound:
+	case workflows.ErrorTypeTemplateNotFound:
 		return &TemplateNotFoundError{Namespace: req.Namespace, Name: req.Name, Version: req.Version, Err: cause}
-	case activities.ErrorTypeInvalidRequest:
+	case workflows.ErrorTypeInvalidRequest:
 		return &InvalidRequestError{Field: invalidField(req, appErr.Message()), Err: cause}
 	}
 	return cause

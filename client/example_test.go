@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	sdkclient "go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/activities"
@@ -17,7 +16,7 @@ import (
 	"github.com/tasker-systems/tasker-temporal/examples/handlers"
 	"github.com/tasker-systems/tasker-temporal/template"
 	"github.com/tasker-systems/tasker-temporal/testsuite"
-	"github.com/tasker-systems/tasker-temporal/workflows"
+	"github.com/tasker-systems/tasker-temporal/worker"
 )
 
 func TestMain(m *testing.M) { testsuite.Main(m) }
@@ -90,13 +89,14 @@ func startExampleWorker(tc sdkclient.Client, queue string) (*template.Registry, 
 	if err := handlers.Register(handlerReg); err != nil {
 		return nil, nil, err
 	}
-	w := worker.New(tc, queue, worker.Options{})
-	workflows.Register(w, &activities.Orchestration{Templates: reg})
-	handlerReg.RegisterActivities(w)
-	if err := w.Start(); err != nil {
+	w, err := worker.New(tc, worker.Config{Templates: reg, Handlers: handlerReg, TaskQueue: queue})
+	if err != nil {
 		return nil, nil, err
 	}
-	return reg, w.Stop, nil
+	if err := w.Start(context.Background()); err != nil {
+		return nil, nil, err
+	}
+	return reg, func() { _ = w.Stop(context.Background()) }, nil
 }
 
 type quiet struct{}

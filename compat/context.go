@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tasker-systems/tasker-temporal/dag"
 )
 
 // ExecutionContext is one row of get_task_execution_context(task_id) (TASKER-REFERENCE §3).
@@ -19,19 +21,20 @@ type ExecutionContext struct {
 	CompletedSteps       int64 // complete or resolved_manually
 	FailedSteps          int64 // in error
 	ReadySteps           int64
-	ExecutionStatus      string // has_ready_steps, processing, blocked_by_failures, all_complete, waiting_for_dependencies
+	ExecutionStatus      string // one of dag.Status*: has_ready_steps, processing, blocked_by_failures, all_complete, waiting_for_dependencies
 	RecommendedAction    string
 	CompletionPercentage float64
 	HealthStatus         string // healthy, recovering, blocked
 }
 
-// Execution statuses get_task_execution_context reports.
+// Execution statuses get_task_execution_context reports: dag's (the one source), named here too
+// so that callers reading compat need not import dag.
 const (
-	StatusHasReadySteps          = "has_ready_steps"
-	StatusProcessing             = "processing"
-	StatusBlockedByFailures      = "blocked_by_failures"
-	StatusAllComplete            = "all_complete"
-	StatusWaitingForDependencies = "waiting_for_dependencies"
+	StatusHasReadySteps          = dag.StatusHasReadySteps
+	StatusProcessing             = dag.StatusProcessing
+	StatusBlockedByFailures      = dag.StatusBlockedByFailures
+	StatusAllComplete            = dag.StatusAllComplete
+	StatusWaitingForDependencies = dag.StatusWaitingForDependencies
 )
 
 // ExecutionContext reads the task through the get_task_execution_context SQL function: Tasker's

@@ -4,15 +4,12 @@ import (
 	"context"
 
 	"github.com/tasker-systems/tasker-temporal"
-	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/template"
 )
 
-// Mirror adapts a Store to the recorder's activities.Mirror: a request that names a Rails
+// Mirror adapts a Store to the recorder's mirror (worker.Mirror): a request that names a Rails
 // task_id adopts that task, any other creates (or, on a retry, finds) its own.
 type Mirror struct{ Store *Store }
-
-var _ activities.Mirror = Mirror{}
 
 // CreateTask creates or adopts the task and returns its task_id.
 func (m Mirror) CreateTask(ctx context.Context, tmpl *template.Template, req tasker.TaskRequest, workflowID string) (int64, error) {

@@ -1,34 +1,26 @@
 package compat
 
-import tasker "github.com/tasker-systems/tasker-temporal"
+import (
+	tasker "github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/dag"
+)
 
-// allowed is Tasker's state machine (TASKER-REFERENCE §2): entity → from → allowed targets.
-var allowed = map[string]map[string][]string{
-	tasker.EntityTask: {
-		tasker.StatePending:          {tasker.StateInProgress, tasker.StateCancelled, tasker.StateError},
-		tasker.StateInProgress:       {tasker.StateComplete, tasker.StateError, tasker.StateCancelled, tasker.StatePending},
-		tasker.StateError:            {tasker.StatePending, tasker.StateResolvedManually},
-		tasker.StateComplete:         {tasker.StateCancelled},
-		tasker.StateResolvedManually: {tasker.StateCancelled},
-	},
-	tasker.EntityStep: {
-		tasker.StatePending:    {tasker.StateInProgress, tasker.StateError, tasker.StateCancelled, tasker.StateResolvedManually},
-		tasker.StateInProgress: {tasker.StateComplete, tasker.StateError, tasker.StateCancelled},
-		tasker.StateError:      {tasker.StatePending, tasker.StateResolvedManually},
-	},
-}
-
-var knownStates = map[string]bool{
-	tasker.StatePending: true, tasker.StateInProgress: true, tasker.StateComplete: true,
-	tasker.StateError: true, tasker.StateCancelled: true, tasker.StateResolvedManually: true,
-}
-
-// canTransition reports whether entity may go from → to.
+// canTransition reports whether entity may go from → to. The rules are dag's (the one model of
+// Tasker's state machine, TASKER-REFERENCE §2); compat only reads state names from rows.
 func canTransition(entity, from, to string) bool {
-	for _, s := range allowed[entity][from] {
-		if s == to {
-			return true
-		}
+	f, errFrom := dag.ParseState(from)
+	t, errTo := dag.ParseState(to)
+	if errFrom != nil || errTo != nil {
+		return false
 	}
-	return false
+	if entity == tasker.EntityTask {
+		return dag.CheckTaskTransition(f, t) == nil
+	}
+	return dag.CheckStepTransition(f, t) == nil
+}
+
+// knownState reports whether s is one of Tasker's six state names.
+func knownState(s string) bool {
+	_, err := dag.ParseState(s)
+	return err == nil
 }

@@ -13,6 +13,7 @@ import (
 
 	tasker "github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/compat"
+	"github.com/tasker-systems/tasker-temporal/dag"
 	"github.com/tasker-systems/tasker-temporal/migrations"
 	"github.com/tasker-systems/tasker-temporal/template"
 	"github.com/tasker-systems/tasker-temporal/testsuite"
@@ -186,7 +187,7 @@ func TestNonRetryableStepHasOneAttempt(t *testing.T) {
 	require.NoError(t, err)
 	ec, err := store.ExecutionContext(ctx, rec.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusHasReadySteps, ec.ExecutionStatus, "the first attempt of a non-retryable step is ready")
+	assert.Equal(t, dag.StatusHasReadySteps, ec.ExecutionStatus, "the first attempt of a non-retryable step is ready")
 
 	_, err = store.WriteTransitions(ctx, rec.TaskID, newEmitter("wf-once").task(tasker.StateInProgress).fail("s0", 1).list)
 	require.NoError(t, err)
@@ -198,7 +199,7 @@ func TestNonRetryableStepHasOneAttempt(t *testing.T) {
 	assert.True(t, retryable, "the engine never offers a step whose retryable is false, not even its first attempt: retry_limit 1 alone says one attempt")
 	ec, err = store.ExecutionContext(ctx, rec.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusBlockedByFailures, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusBlockedByFailures, ec.ExecutionStatus)
 }
 
 // railsTask inserts, with plain SQL as a Rails app would, task "rails-1": a → b, a complete
@@ -272,7 +273,7 @@ func TestAdoptTask(t *testing.T) {
 			assert.Equal(t, int64(3), again.AppliedSeq)
 			ec, err := store.ExecutionContext(ctx, taskID)
 			require.NoError(t, err)
-			assert.Equal(t, compat.StatusAllComplete, ec.ExecutionStatus)
+			assert.Equal(t, dag.StatusAllComplete, ec.ExecutionStatus)
 
 			_, err = store.WriteTransitions(ctx, taskID, newEmitter("wf-intruder").task(tasker.StateCancelled).list)
 			assert.ErrorIs(t, err, compat.ErrOtherWorkflow)
@@ -322,14 +323,14 @@ func TestReadinessBackoff(t *testing.T) {
 	e.at = now.Add(-time.Hour)
 	ec, err := store.ExecutionContext(ctx, rec.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusHasReadySteps, ec.ExecutionStatus, "root step is ready")
+	assert.Equal(t, dag.StatusHasReadySteps, ec.ExecutionStatus, "root step is ready")
 	assert.Equal(t, int64(1), ec.ReadySteps)
 
 	_, err = store.WriteTransitions(ctx, rec.TaskID, e.task(tasker.StateInProgress).step("s0", tasker.StateInProgress, 1).list)
 	require.NoError(t, err)
 	ec, err = store.ExecutionContext(ctx, rec.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusProcessing, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusProcessing, ec.ExecutionStatus)
 
 	// An error an hour ago: its backoff has passed, the step is ready again and the task recovering.
 	e.list = nil
@@ -337,7 +338,7 @@ func TestReadinessBackoff(t *testing.T) {
 	require.NoError(t, err)
 	ec, err = store.ExecutionContext(ctx, rec.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusHasReadySteps, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusHasReadySteps, ec.ExecutionStatus)
 	assert.Equal(t, "recovering", ec.HealthStatus)
 
 	// A second error just now with a 60 s backoff: not ready yet, so waiting.
@@ -348,7 +349,7 @@ func TestReadinessBackoff(t *testing.T) {
 	require.NoError(t, err)
 	ec, err = store.ExecutionContext(ctx, rec.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusWaitingForDependencies, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusWaitingForDependencies, ec.ExecutionStatus)
 	assert.Equal(t, int64(0), ec.ReadySteps)
 	assert.Equal(t, int64(1), ec.FailedSteps)
 }

@@ -126,9 +126,9 @@ func checkTransition(t tasker.Transition) error {
 		return fmt.Errorf("seq %d: entity %q is neither %q nor %q", t.Seq, t.Entity, tasker.EntityTask, tasker.EntityStep)
 	case t.Entity == tasker.EntityStep && t.Step == "":
 		return fmt.Errorf("seq %d: step transition without a step name", t.Seq)
-	case !knownStates[t.To]:
+	case !knownState(t.To):
 		return fmt.Errorf("seq %d: to state %q is not a Tasker state", t.Seq, t.To)
-	case t.From != "" && !knownStates[t.From]:
+	case t.From != "" && !knownState(t.From):
 		return fmt.Errorf("seq %d: from state %q is not a Tasker state", t.Seq, t.From)
 	case t.At.IsZero():
 		return fmt.Errorf("seq %d: at (the workflow time) is not set", t.Seq)

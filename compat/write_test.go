@@ -15,6 +15,7 @@ import (
 
 	tasker "github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/compat"
+	"github.com/tasker-systems/tasker-temporal/dag"
 )
 
 type stepWant struct {
@@ -58,7 +59,7 @@ var scenarios = []struct {
 		},
 		want: scenarioWant{tasker.StateComplete, true,
 			map[string]stepWant{"a": done("a", 1), "b": done("b", 1), "c": done("c", 1), "d": done("d", 1)},
-			compat.StatusAllComplete, 100, "healthy"},
+			dag.StatusAllComplete, 100, "healthy"},
 	},
 	{
 		name: "retry then success",
@@ -68,7 +69,7 @@ var scenarios = []struct {
 		},
 		want: scenarioWant{tasker.StateComplete, true,
 			map[string]stepWant{"a": done("a", 1), "b": done("b", 2), "c": done("c", 1), "d": done("d", 1)},
-			compat.StatusAllComplete, 100, "healthy"},
+			dag.StatusAllComplete, 100, "healthy"},
 	},
 	{
 		name:  "out of attempts",
@@ -76,7 +77,7 @@ var scenarios = []struct {
 		want: scenarioWant{tasker.StateError, false,
 			map[string]stepWant{"a": done("a", 1), "b": {tasker.StateError, 3, false, errResults}, "c": done("c", 1),
 				"d": {tasker.StatePending, 0, false, ""}},
-			compat.StatusBlockedByFailures, 50, "blocked"},
+			dag.StatusBlockedByFailures, 50, "blocked"},
 	},
 	{
 		name: "skipped",
@@ -86,7 +87,7 @@ var scenarios = []struct {
 		},
 		want: scenarioWant{tasker.StateComplete, true,
 			map[string]stepWant{"a": done("a", 1), "b": done("b", 1), "c": {tasker.StateResolvedManually, 0, true, ""}, "d": done("d", 1)},
-			compat.StatusAllComplete, 100, "healthy"},
+			dag.StatusAllComplete, 100, "healthy"},
 	},
 	{
 		name: "bypassed",
@@ -96,7 +97,7 @@ var scenarios = []struct {
 		},
 		want: scenarioWant{tasker.StateComplete, true,
 			map[string]stepWant{"a": done("a", 1), "b": {tasker.StateResolvedManually, 0, true, `{"bypassed":true}`}, "c": done("c", 1), "d": done("d", 1)},
-			compat.StatusAllComplete, 100, "healthy"},
+			dag.StatusAllComplete, 100, "healthy"},
 	},
 	{
 		name: "resolved",
@@ -106,7 +107,7 @@ var scenarios = []struct {
 		},
 		want: scenarioWant{tasker.StateComplete, true,
 			map[string]stepWant{"a": done("a", 1), "b": {tasker.StateResolvedManually, 3, true, `{"manual":true}`}, "c": done("c", 1), "d": done("d", 1)},
-			compat.StatusAllComplete, 100, "healthy"},
+			dag.StatusAllComplete, 100, "healthy"},
 	},
 	{
 		name: "retry_step",
@@ -116,7 +117,7 @@ var scenarios = []struct {
 		},
 		want: scenarioWant{tasker.StateComplete, true,
 			map[string]stepWant{"a": done("a", 1), "b": done("b", 4), "c": done("c", 1), "d": done("d", 1)},
-			compat.StatusAllComplete, 100, "healthy"},
+			dag.StatusAllComplete, 100, "healthy"},
 	},
 	{
 		name: "cancelled",
@@ -128,7 +129,7 @@ var scenarios = []struct {
 		want: scenarioWant{tasker.StateCancelled, false,
 			map[string]stepWant{"a": done("a", 1), "b": {tasker.StateCancelled, 1, false, ""},
 				"c": {tasker.StateCancelled, 0, false, ""}, "d": {tasker.StateCancelled, 0, false, ""}},
-			compat.StatusWaitingForDependencies, 25, "healthy"},
+			dag.StatusWaitingForDependencies, 25, "healthy"},
 	},
 }
 
@@ -444,7 +445,7 @@ func TestConcurrentTasks(t *testing.T) {
 		checkInvariants(t, store.Pool(), id, lists[i])
 		ec, err := store.ExecutionContext(ctx, id)
 		require.NoError(t, err)
-		assert.Equal(t, compat.StatusAllComplete, ec.ExecutionStatus)
+		assert.Equal(t, dag.StatusAllComplete, ec.ExecutionStatus)
 		assert.Equal(t, 100.0, ec.CompletionPercentage)
 	}
 }

@@ -7,7 +7,7 @@
 //
 // It must not slow or fail a task: Publish only enqueues into bounded per-target queues and drops
 // (logged, counted in Stats) what does not fit; subscriber errors and panics are contained. It
-// must not import Temporal or the Rails schema: the recorder (activities/) calls FromTransition and
+// must not import Temporal or the Rails schema: the recorder (worker/) calls FromTransition and
 // Publish; the workflow never does. FromTransition is pure and deterministic (no clock, no map
 // order), so a replayed transition yields the same events with the same IDs.
 //

@@ -4,14 +4,11 @@ import (
 	"context"
 
 	"github.com/tasker-systems/tasker-temporal"
-	"github.com/tasker-systems/tasker-temporal/activities"
 )
 
-var _ activities.Publisher = (*Publisher)(nil)
-
 // PublishTransitions publishes the lifecycle events of a task's transitions, in order: the
-// recorder's Publisher. Like Publish it never waits on a subscriber or a sink.
-func (p *Publisher) PublishTransitions(ctx context.Context, task activities.TaskMeta, ts []tasker.Transition) error {
+// recorder's publisher (worker.Publisher). Like Publish it never waits on a subscriber or a sink.
+func (p *Publisher) PublishTransitions(ctx context.Context, task tasker.TaskMeta, ts []tasker.Transition) error {
 	meta := TaskMeta{TaskID: task.TaskID, Namespace: task.Namespace, Name: task.Name, Version: task.Version}
 	evs := make([]Event, 0, 3*len(ts))
 	for _, t := range ts {

@@ -6,10 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +16,8 @@ import (
 // Default namespace of a template that names none (the Rails default, task_namespace_id 1).
 const DefaultNamespace = "default"
 
-// Raw YAML shapes. Pointers tell "absent" from "zero", for defaults and environment overrides.
+// Raw YAML shapes both formats share. Pointers tell "absent" from "zero", for defaults and
+// environment overrides.
 type (
 	rawHandler struct {
 		Callable       string         `yaml:"callable"`
@@ -42,65 +39,6 @@ type (
 		StartToClose *duration `yaml:"start_to_close"`
 		Heartbeat    *duration `yaml:"heartbeat"`
 		Local        *bool     `yaml:"local"`
-	}
-	rawCoreStep struct {
-		Name             string           `yaml:"name"`
-		Description      string           `yaml:"description"`
-		Handler          *rawHandler      `yaml:"handler"`
-		SystemDependency string           `yaml:"system_dependency"`
-		Dependencies     []string         `yaml:"dependencies"`
-		Retry            *rawRetry        `yaml:"retry"`
-		TimeoutSeconds   *int             `yaml:"timeout_seconds"`
-		Skippable        bool             `yaml:"skippable"`
-		Temporal         *rawStepTemporal `yaml:"temporal"`
-		Dynamic          rawDynamic       `yaml:",inline"`
-	}
-	rawCore struct {
-		Name               string `yaml:"name"`
-		Namespace          string `yaml:"namespace_name"`
-		Version            string `yaml:"version"`
-		Description        string `yaml:"description"`
-		SystemDependencies struct {
-			Primary string `yaml:"primary"`
-		} `yaml:"system_dependencies"`
-		InputSchema  any                           `yaml:"input_schema"`
-		Steps        []rawCoreStep                 `yaml:"steps"`
-		Temporal     *rawTaskTemporal              `yaml:"temporal"`
-		Environments map[string]rawCoreEnvironment `yaml:"environments"`
-	}
-	rawCoreEnvironment struct {
-		Steps    []rawCoreStep    `yaml:"steps"`
-		Temporal *rawTaskTemporal `yaml:"temporal"`
-	}
-	rawRailsStep struct {
-		Name              string           `yaml:"name"`
-		Description       string           `yaml:"description"`
-		DependentSystem   string           `yaml:"dependent_system"`
-		DefaultRetryable  *bool            `yaml:"default_retryable"`
-		DefaultRetryLimit *int             `yaml:"default_retry_limit"`
-		Skippable         *bool            `yaml:"skippable"`
-		HandlerClass      string           `yaml:"handler_class"`
-		HandlerConfig     map[string]any   `yaml:"handler_config"`
-		DependsOnStep     string           `yaml:"depends_on_step"`
-		DependsOnSteps    []string         `yaml:"depends_on_steps"`
-		Temporal          *rawStepTemporal `yaml:"temporal"`
-	}
-	rawRails struct {
-		Name                   string                         `yaml:"name"`
-		Namespace              string                         `yaml:"namespace_name"`
-		Version                string                         `yaml:"version"`
-		Description            string                         `yaml:"description"`
-		TaskHandlerClass       string                         `yaml:"task_handler_class"`
-		ModuleNamespace        string                         `yaml:"module_namespace"`
-		DefaultDependentSystem string                         `yaml:"default_dependent_system"`
-		Schema                 any                            `yaml:"schema"`
-		StepTemplates          []rawRailsStep                 `yaml:"step_templates"`
-		Temporal               *rawTaskTemporal               `yaml:"temporal"`
-		Environments           map[string]rawRailsEnvironment `yaml:"environments"`
-	}
-	rawRailsEnvironment struct {
-		StepTemplates []rawRailsStep   `yaml:"step_templates"`
-		Temporal      *rawTaskTemporal `yaml:"temporal"`
 	}
 )
 
@@ -128,16 +66,6 @@ func (d *duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*d = duration(v)
 	return nil
-}
-
-// positions remembers where things were in the YAML, for error messages after normalisation.
-type positions struct {
-	root    int
-	steps   []int   // line of each step's mapping
-	deps    [][]int // line of each dependency entry
-	retries []int   // line of each step's retry settings (0 = none)
-	node    *yaml.Node
-	rails   bool
 }
 
 // Parse loads one template from YAML in either format (the tasker-core TaskTemplate, with steps;
@@ -228,206 +156,40 @@ func splitLine(msg string) (int, string) {
 	return n, rest
 }
 
-func decodeCore(root *yaml.Node, loc Error, env string) (*Template, error) {
-	var raw rawCore
-	if err := root.Decode(&raw); err != nil {
-		return nil, decodeErr(loc, err)
+// decodeRaw decodes a template's root mapping into one format's raw shape, then applies
+// environment env's overrides (when the template has some) with apply.
+func decodeRaw[R, E any](root *yaml.Node, loc Error, env string, raw *R, envs func() map[string]E, apply func(E) error) error {
+	if err := root.Decode(raw); err != nil {
+		return decodeErr(loc, err)
 	}
-	if e, ok := raw.Environments[env]; ok && env != "" {
-		if err := applyCoreEnv(&raw, e, root, loc, env); err != nil {
-			return nil, err
-		}
+	if e, ok := envs()[env]; ok && env != "" {
+		return apply(e)
 	}
-	t := &Template{
-		Name:                   raw.Name,
-		Namespace:              raw.Namespace,
-		Version:                raw.Version,
-		Description:            raw.Description,
-		DefaultDependentSystem: raw.SystemDependencies.Primary,
-		Temporal:               taskTemporalOf(raw.Temporal),
-	}
-	schema, err := schemaJSON(raw.InputSchema)
+	return nil
+}
+
+// rawHeader is what both formats say alike at the top of a template.
+type rawHeader struct {
+	Name        string           `yaml:"name"`
+	Namespace   string           `yaml:"namespace_name"`
+	Version     string           `yaml:"version"`
+	Description string           `yaml:"description"`
+	Temporal    *rawTaskTemporal `yaml:"temporal"`
+}
+
+// template starts the normalised Template from the header.
+func (h *rawHeader) template() *Template {
+	return &Template{Name: h.Name, Namespace: h.Namespace, Version: h.Version, Description: h.Description, Temporal: taskTemporalOf(h.Temporal)}
+}
+
+// inputSchema converts the JSON Schema under key (input_schema, or the Rails schema) to JSON; an
+// error names the key and its line.
+func inputSchema(v any, root *yaml.Node, loc Error, key string) (json.RawMessage, error) {
+	schema, err := schemaJSON(v)
 	if err != nil {
-		return nil, located(loc, orRoot(field(root, "input_schema"), root), "input_schema: "+err.Error())
+		return nil, located(loc, firstNode(field(root, key), root), key+": "+err.Error())
 	}
-	t.InputSchema = schema
-	for _, s := range raw.Steps {
-		step := Step{
-			Name:            s.Name,
-			Description:     s.Description,
-			Dependencies:    s.Dependencies,
-			Skippable:       s.Skippable,
-			DependentSystem: s.SystemDependency,
-			Temporal:        stepTemporalOf(s.Temporal),
-			Retry:           retryOf(s.Retry),
-		}
-		if s.Handler != nil {
-			step.Callable = s.Handler.Callable
-			step.Initialization = jsonSafeMap(s.Handler.Initialization)
-		}
-		if s.TimeoutSeconds != nil {
-			step.Timeout = time.Duration(*s.TimeoutSeconds) * time.Second
-		}
-		s.Dynamic.applyTo(&step)
-		t.Steps = append(t.Steps, step)
-	}
-	if err := checkRetryAliases(raw.Steps, root, loc); err != nil {
-		return nil, err
-	}
-	t.Normalize()
-	return t, nil
-}
-
-func orRoot(n, root *yaml.Node) *yaml.Node {
-	if n == nil {
-		return root
-	}
-	return n
-}
-
-// checkRetryAliases refuses retry.limit and retry.max_attempts together with different values.
-func checkRetryAliases(steps []rawCoreStep, root *yaml.Node, loc Error) error {
-	for i, s := range steps {
-		r := s.Retry
-		if r != nil && r.Limit != nil && r.MaxAttempts != nil && *r.Limit != *r.MaxAttempts {
-			e := loc
-			e.Step = s.Name
-			return located(e, stepNode(root, "steps", i), fmt.Sprintf("retry.limit (%d) and retry.max_attempts (%d) disagree: limit is an alias, use one", *r.Limit, *r.MaxAttempts))
-		}
-	}
-	return nil
-}
-
-func stepNode(root *yaml.Node, list string, i int) *yaml.Node {
-	l := field(root, list)
-	if l == nil || l.Kind != yaml.SequenceNode || i >= len(l.Content) {
-		return root
-	}
-	return l.Content[i]
-}
-
-// applyCoreEnv merges environment env's step overrides into raw: initialization deep-merged,
-// retry, timeout and temporal fields replaced where set.
-func applyCoreEnv(raw *rawCore, e rawCoreEnvironment, root *yaml.Node, loc Error, env string) error {
-	if e.Temporal != nil && e.Temporal.TaskQueue != nil {
-		raw.Temporal = mergeTaskTemporal(raw.Temporal, e.Temporal)
-	}
-	for k, o := range e.Steps {
-		i := indexCore(raw.Steps, o.Name)
-		if i < 0 {
-			return located(Error{Source: loc.Source, Template: loc.Template, Step: o.Name}, overrideNode(root, env, "steps", k),
-				fmt.Sprintf("environments.%s overrides unknown step %q", env, o.Name))
-		}
-		s := &raw.Steps[i]
-		if o.Handler != nil {
-			if s.Handler == nil {
-				s.Handler = &rawHandler{}
-			}
-			if o.Handler.Callable != "" {
-				s.Handler.Callable = o.Handler.Callable
-			}
-			s.Handler.Initialization = deepMerge(s.Handler.Initialization, o.Handler.Initialization)
-		}
-		if o.Retry != nil {
-			s.Retry = mergeRetry(s.Retry, o.Retry)
-		}
-		if o.TimeoutSeconds != nil {
-			s.TimeoutSeconds = o.TimeoutSeconds
-		}
-		if o.Temporal != nil {
-			s.Temporal = mergeStepTemporal(s.Temporal, o.Temporal)
-		}
-	}
-	return nil
-}
-
-func overrideNode(root *yaml.Node, env, list string, k int) *yaml.Node {
-	e := field(field(root, "environments"), env)
-	return orRoot(stepNode(e, list, k), root)
-}
-
-func indexCore(steps []rawCoreStep, name string) int {
-	for i := range steps {
-		if steps[i].Name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-func mergeRetry(base, o *rawRetry) *rawRetry {
-	out := rawRetry{}
-	if base != nil {
-		out = *base
-	}
-	if o.Retryable != nil {
-		out.Retryable = o.Retryable
-	}
-	if o.MaxAttempts != nil || o.Limit != nil {
-		out.MaxAttempts, out.Limit = o.MaxAttempts, o.Limit
-	}
-	if o.Backoff != nil {
-		out.Backoff = o.Backoff
-	}
-	if o.BackoffBaseMs != nil {
-		out.BackoffBaseMs = o.BackoffBaseMs
-	}
-	if o.MaxBackoffMs != nil {
-		out.MaxBackoffMs = o.MaxBackoffMs
-	}
-	return &out
-}
-
-func mergeTaskTemporal(base, o *rawTaskTemporal) *rawTaskTemporal {
-	out := rawTaskTemporal{}
-	if base != nil {
-		out = *base
-	}
-	if o.TaskQueue != nil {
-		out.TaskQueue = o.TaskQueue
-	}
-	return &out
-}
-
-func mergeStepTemporal(base, o *rawStepTemporal) *rawStepTemporal {
-	out := rawStepTemporal{}
-	if base != nil {
-		out = *base
-	}
-	if o.TaskQueue != nil {
-		out.TaskQueue = o.TaskQueue
-	}
-	if o.StartToClose != nil {
-		out.StartToClose = o.StartToClose
-	}
-	if o.Heartbeat != nil {
-		out.Heartbeat = o.Heartbeat
-	}
-	if o.Local != nil {
-		out.Local = o.Local
-	}
-	return &out
-}
-
-// deepMerge returns base with o merged in: nested mappings merge, anything else in o wins.
-func deepMerge(base, o map[string]any) map[string]any {
-	if len(o) == 0 {
-		return base
-	}
-	out := make(map[string]any, len(base)+len(o))
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range o {
-		bm, ok1 := out[k].(map[string]any)
-		om, ok2 := v.(map[string]any)
-		if ok1 && ok2 {
-			out[k] = deepMerge(bm, om)
-			continue
-		}
-		out[k] = v
-	}
-	return out
+	return schema, nil
 }
 
 func retryOf(r *rawRetry) Retry {
@@ -479,110 +241,6 @@ func stepTemporalOf(r *rawStepTemporal) StepTemporal {
 	}
 	out.Local = r.Local != nil && *r.Local
 	return out
-}
-
-func decodeRails(root *yaml.Node, loc Error, env string) (*Template, error) {
-	var raw rawRails
-	if err := root.Decode(&raw); err != nil {
-		return nil, decodeErr(loc, err)
-	}
-	if e, ok := raw.Environments[env]; ok && env != "" {
-		if err := applyRailsEnv(&raw, e, root, loc, env); err != nil {
-			return nil, err
-		}
-	}
-	t := &Template{
-		Name:                   raw.Name,
-		Namespace:              raw.Namespace,
-		Version:                raw.Version,
-		Description:            raw.Description,
-		TaskHandlerClass:       railsClass(raw.ModuleNamespace, raw.TaskHandlerClass),
-		DefaultDependentSystem: raw.DefaultDependentSystem,
-		Temporal:               taskTemporalOf(raw.Temporal),
-	}
-	schema, err := schemaJSON(raw.Schema)
-	if err != nil {
-		return nil, located(loc, orRoot(field(root, "schema"), root), "schema: "+err.Error())
-	}
-	t.InputSchema = schema
-	for _, s := range raw.StepTemplates {
-		step := Step{
-			Name:            s.Name,
-			Description:     s.Description,
-			Callable:        s.HandlerClass,
-			Initialization:  jsonSafeMap(s.HandlerConfig),
-			Dependencies:    railsDependencies(s),
-			DependentSystem: s.DependentSystem,
-			Temporal:        stepTemporalOf(s.Temporal),
-			Retry:           Retry{Retryable: true},
-		}
-		if s.DefaultRetryable != nil {
-			step.Retry.Retryable = *s.DefaultRetryable
-		}
-		if s.DefaultRetryLimit != nil {
-			step.Retry.MaxAttempts = *s.DefaultRetryLimit
-		}
-		if s.Skippable != nil {
-			step.Skippable = *s.Skippable
-		}
-		t.Steps = append(t.Steps, step)
-	}
-	t.Normalize()
-	return t, nil
-}
-
-// railsClass prefixes a Rails task handler class with its module_namespace, as Rails resolves it.
-func railsClass(module, class string) string {
-	if module == "" || class == "" || strings.Contains(class, "::") {
-		return class
-	}
-	return module + "::" + class
-}
-
-func railsDependencies(s rawRailsStep) []string {
-	var deps []string
-	seen := map[string]bool{}
-	for _, d := range append([]string{s.DependsOnStep}, s.DependsOnSteps...) {
-		if d != "" && !seen[d] {
-			seen[d] = true
-			deps = append(deps, d)
-		}
-	}
-	return deps
-}
-
-func applyRailsEnv(raw *rawRails, e rawRailsEnvironment, root *yaml.Node, loc Error, env string) error {
-	if e.Temporal != nil && e.Temporal.TaskQueue != nil {
-		raw.Temporal = mergeTaskTemporal(raw.Temporal, e.Temporal)
-	}
-	for k, o := range e.StepTemplates {
-		i := -1
-		for j := range raw.StepTemplates {
-			if raw.StepTemplates[j].Name == o.Name {
-				i = j
-				break
-			}
-		}
-		if i < 0 {
-			return located(Error{Source: loc.Source, Template: loc.Template, Step: o.Name}, overrideNode(root, env, "step_templates", k),
-				fmt.Sprintf("environments.%s overrides unknown step %q", env, o.Name))
-		}
-		s := &raw.StepTemplates[i]
-		s.HandlerConfig = deepMerge(s.HandlerConfig, o.HandlerConfig)
-		if o.DefaultRetryable != nil {
-			s.DefaultRetryable = o.DefaultRetryable
-		}
-		if o.DefaultRetryLimit != nil {
-			s.DefaultRetryLimit = o.DefaultRetryLimit
-		}
-		if o.Skippable != nil {
-			s.Skippable = o.Skippable
-		}
-		if o.Temporal != nil {
-			s.Temporal = mergeStepTemporal(s.Temporal, o.Temporal)
-		}
-	}
-	return nil
 }
 
 // Normalize fills Tasker's defaults, as Parse does: version 0.1.0, namespace "default", each
@@ -670,104 +328,4 @@ func jsonSafeMap(m map[string]any) map[string]any {
 		out[k] = jsonSafe(v)
 	}
 	return out
-}
-
-// stepPositions records the lines of steps, their dependency entries and retry settings.
-func stepPositions(root *yaml.Node, rails bool) *positions {
-	p := &positions{root: root.Line, node: root, rails: rails}
-	list := field(root, "steps")
-	if rails {
-		list = field(root, "step_templates")
-	}
-	if list == nil || list.Kind != yaml.SequenceNode {
-		return p
-	}
-	for _, item := range list.Content {
-		p.steps = append(p.steps, item.Line)
-		var deps []int
-		if rails {
-			if d := field(item, "depends_on_step"); d != nil && d.Value != "" {
-				deps = append(deps, d.Line)
-			}
-			deps = append(deps, seqLines(field(item, "depends_on_steps"))...)
-		} else {
-			deps = seqLines(field(item, "dependencies"))
-		}
-		p.deps = append(p.deps, deps)
-		retry := field(item, "retry")
-		if rails {
-			retry = orNil(field(item, "default_retry_limit"), field(item, "default_retryable"))
-		}
-		line := 0
-		if retry != nil {
-			line = retry.Line
-		}
-		p.retries = append(p.retries, line)
-	}
-	return p
-}
-
-func orNil(a, b *yaml.Node) *yaml.Node {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
-func seqLines(n *yaml.Node) []int {
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
-	}
-	out := make([]int, len(n.Content))
-	for i, c := range n.Content {
-		out[i] = c.Line
-	}
-	return out
-}
-
-// LoadFile reads and parses one template file.
-func LoadFile(path, env string) (*Template, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("load template %s: %w", path, err)
-	}
-	return Parse(data, path, env)
-}
-
-// LoadDir loads every *.yml and *.yaml file under dir, recursively, in lexical path order. It
-// reports every file's errors, not only the first.
-func LoadDir(dir, env string) ([]*Template, error) {
-	var paths []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && isYAML(path) {
-			paths = append(paths, path)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load templates from %s: %w", dir, err)
-	}
-	sort.Strings(paths)
-	var out []*Template
-	var errs []error
-	for _, p := range paths {
-		t, err := LoadFile(p, env)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, t)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
-}
-
-func isYAML(path string) bool {
-	ext := strings.ToLower(filepath.Ext(path))
-	return ext == ".yml" || ext == ".yaml"
 }

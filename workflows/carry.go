@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tasker-systems/tasker-temporal"
-	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/dag"
 	"github.com/tasker-systems/tasker-temporal/template"
 )
@@ -20,7 +19,7 @@ type Carry struct {
 	PackedTemplate []byte `json:"packed_template,omitempty"`
 	// Template is the unpacked template of carries made before PackedTemplate (kept for replay).
 	Template  *template.Template         `json:"template,omitempty"`
-	Settings  activities.Settings        `json:"settings"`
+	Settings  Settings                   `json:"settings"`
 	Record    bool                       `json:"record"`
 	Created   bool                       `json:"created"`
 	TaskID    int64                      `json:"task_id,omitempty"`
@@ -73,7 +72,7 @@ func (w *walker) restore(c *Carry) error {
 	case c.Template != nil:
 		w.tmpl = c.Template
 	default:
-		return temporal.NewNonRetryableApplicationError("continue-as-new carry without a template", activities.ErrorTypeInvalidRequest, nil)
+		return temporal.NewNonRetryableApplicationError("continue-as-new carry without a template", ErrorTypeInvalidRequest, nil)
 	}
 	w.settings, w.record, w.taskID, w.seq = c.Settings.WithDefaults(), c.Record, c.TaskID, c.Seq
 	w.mirror.created = c.Created

@@ -16,10 +16,12 @@ import (
 	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/client"
 	"github.com/tasker-systems/tasker-temporal/compat"
+	"github.com/tasker-systems/tasker-temporal/dag"
 	"github.com/tasker-systems/tasker-temporal/migrations"
 	"github.com/tasker-systems/tasker-temporal/template"
 	"github.com/tasker-systems/tasker-temporal/testsuite"
 	"github.com/tasker-systems/tasker-temporal/testsuite/tasktest"
+	"github.com/tasker-systems/tasker-temporal/worker"
 )
 
 // mirrorDB is a migrated throwaway database with the execution-context function installed; dbURL
@@ -96,7 +98,7 @@ func TestMirrorLandsEveryTransitionInTheRailsSchema(t *testing.T) {
 	checkRails(t, store.Pool(), res)
 	ec, err := store.ExecutionContext(ctx, res.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusAllComplete, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusAllComplete, ec.ExecutionStatus)
 	assert.InDelta(t, 100, ec.CompletionPercentage, 0.001)
 	var complete bool
 	require.NoError(t, store.Pool().QueryRow(ctx, `SELECT complete FROM tasker_tasks WHERE task_id = $1`, res.TaskID).Scan(&complete))
@@ -129,7 +131,7 @@ steps:
 		ec, err = store.ExecutionContext(ctx, res.TaskID)
 		return err == nil && ec.Status == tasker.StateError
 	}, 10*time.Second, 50*time.Millisecond, "the mirror catches up with the error")
-	assert.Equal(t, compat.StatusBlockedByFailures, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusBlockedByFailures, ec.ExecutionStatus)
 	var attempts, limit int
 	require.NoError(t, store.Pool().QueryRow(ctx, `SELECT ws.attempts, ws.retry_limit FROM tasker_workflow_steps ws
 		JOIN tasker_named_steps ns USING (named_step_id) WHERE ws.task_id = $1 AND ns.name = 'charge'`, res.TaskID).Scan(&attempts, &limit))
@@ -143,7 +145,7 @@ steps:
 	checkRails(t, store.Pool(), final)
 	ec, err = store.ExecutionContext(ctx, res.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusAllComplete, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusAllComplete, ec.ExecutionStatus)
 }
 
 // TestMirrorOutageLosesNothing cuts the workflow's connection to PostgreSQL mid-task: the DAG keeps
@@ -157,7 +159,7 @@ func TestMirrorOutageLosesNothing(t *testing.T) {
 	store := mirrorDB(t, u.String())
 	direct := mirrorDB(t, dbURL)
 
-	pub := &recorder{}
+	pub := &tasktest.Recorder{}
 	env := newExampleEnv(t, tasktest.EnvOptions{Mirror: compat.Mirror{Store: store}, Publisher: pub})
 	ctx := context.Background()
 
@@ -205,7 +207,7 @@ func TestMirrorMarksAPermanentErrorNotRetryable(t *testing.T) {
 		"the permanent error lands as retryable = false")
 	ec, err := store.ExecutionContext(ctx, res.TaskID)
 	require.NoError(t, err)
-	assert.Equal(t, compat.StatusBlockedByFailures, ec.ExecutionStatus)
+	assert.Equal(t, dag.StatusBlockedByFailures, ec.ExecutionStatus)
 
 	require.NoError(t, env.Client.RetryStep(ctx, task.WorkflowID, "charge", 1))
 	require.Eventually(t, func() bool { a, l, r := row(); return a == 2 && l == 2 && !r }, 10*time.Second, 50*time.Millisecond,
@@ -219,7 +221,7 @@ func TestMirrorMarksAPermanentErrorNotRetryable(t *testing.T) {
 
 // slowMirror is the real mirror behind a slow link: every write takes at least delay.
 type slowMirror struct {
-	activities.Mirror
+	worker.Mirror
 	delay time.Duration
 }
 

@@ -72,7 +72,7 @@ type walker struct {
 	tmpl     *template.Template
 	graph    *dag.Graph
 	run      *dag.Run
-	settings activities.Settings
+	settings Settings
 	task     dag.State // the task's own state
 	taskID   int64
 	record   bool
@@ -100,18 +100,18 @@ func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
 		return nil, err
 	}
 	if w.tmpl, err = resolved.Unpack(); err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrorTypeTemplateNotFound, err)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrorTypeTemplateNotFound, err)
 	}
 	w.record = resolved.Record
 	w.settings = resolved.Settings.WithDefaults()
 	if w.graph, err = w.tmpl.Graph(); err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("template %s: %v", w.tmpl.Key(), err), activities.ErrorTypeInvalidRequest, err)
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("template %s: %v", w.tmpl.Key(), err), ErrorTypeInvalidRequest, err)
 	}
 	if w.graph.Dynamic() {
 		// Decision, deferred and batch steps load and validate, but this workflow does not grow a
 		// graph yet: refuse the task at once rather than let it wait for steps nobody creates.
 		err := fmt.Errorf("template %s has dynamic steps (decision, deferred or batch): not supported by this worker yet", w.tmpl.Key())
-		return nil, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrorTypeInvalidRequest, err)
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrorTypeInvalidRequest, err)
 	}
 	w.run = dag.NewRun(w.graph)
 	w.task = dag.Pending
@@ -121,13 +121,13 @@ func newWalker(ctx workflow.Context, in TaskInput) (*walker, error) {
 	return w, nil
 }
 
-func resolveTemplate(ctx workflow.Context, req tasker.TaskRequest) (activities.ResolvedTask, error) {
+func resolveTemplate(ctx workflow.Context, req tasker.TaskRequest) (ResolvedTask, error) {
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
 	})
-	var resolved activities.ResolvedTask
-	if err := workflow.ExecuteLocalActivity(lctx, activities.ResolveTemplateName, req).Get(ctx, &resolved); err != nil {
+	var resolved ResolvedTask
+	if err := workflow.ExecuteLocalActivity(lctx, ResolveTemplateName, req).Get(ctx, &resolved); err != nil {
 		return resolved, err
 	}
 	return resolved, nil
@@ -359,6 +359,9 @@ func (w *walker) failAttempt(ctx workflow.Context, c completion) {
 	switch {
 	case f.permanent:
 		meta["permanent"], meta["retryable"] = true, false
+		if f.code != "" {
+			meta["error_code"] = f.code // PermanentError.Code, for the mirror and the events
+		}
 	case w.canRetry(i, attempt):
 		backoff = w.backoff(ctx, i, attempt, f.retryAfter)
 	}

@@ -22,51 +22,15 @@ import (
 	"github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/template"
+	"github.com/tasker-systems/tasker-temporal/testsuite/tasktest"
+	"github.com/tasker-systems/tasker-temporal/worker"
 	"github.com/tasker-systems/tasker-temporal/workflows"
 )
-
-// recorder keeps every transition the workflow sends, as a Publisher.
-type recorder struct {
-	mu sync.Mutex
-	ts []tasker.Transition
-}
-
-func (r *recorder) PublishTransitions(_ context.Context, _ activities.TaskMeta, ts []tasker.Transition) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ts = append(r.ts, ts...)
-	return nil
-}
-
-// path lists one entity's transitions as "from>to".
-func (r *recorder) path(step string) []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, t := range r.ts {
-		if t.Step == step {
-			out = append(out, t.From+">"+t.To)
-		}
-	}
-	return out
-}
-
-func (r *recorder) find(step, to string) []tasker.Transition {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []tasker.Transition
-	for _, t := range r.ts {
-		if t.Step == step && t.To == to {
-			out = append(out, t)
-		}
-	}
-	return out
-}
 
 type harness struct {
 	t        *testing.T
 	env      *sdktest.TestWorkflowEnvironment
-	rec      *recorder
+	rec      *tasktest.Recorder
 	seq      int
 	outcomes map[string]error
 }
@@ -78,16 +42,16 @@ func mustParse(t *testing.T, yaml string) *template.Template {
 	return tmpl
 }
 
-func newHarness(t *testing.T, tmpl *template.Template, settings activities.Settings, handlers map[string]any) *harness {
+func newHarness(t *testing.T, tmpl *template.Template, settings worker.Settings, handlers map[string]any) *harness {
 	t.Helper()
 	var suite sdktest.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()
 	reg := template.NewRegistry()
 	require.NoError(t, reg.Add(tmpl))
-	rec := &recorder{}
-	orch := &activities.Orchestration{Templates: reg, Publisher: rec, Settings: settings}
-	workflows.Register(env, orch)
+	rec := &tasktest.Recorder{}
+	orch := &worker.Orchestration{Templates: reg, Publisher: rec, Settings: settings}
+	worker.RegisterOrchestration(env, orch)
 	for name, fn := range handlers {
 		env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
@@ -144,7 +108,7 @@ func TestDiamondRunsEveryStepOnceWithParentResults(t *testing.T) {
 			return tasker.StepResult{Results: json.RawMessage(`{"from":"` + name + `"}`)}, nil
 		}
 	}
-	h := newHarness(t, mustParse(t, diamondYAML), activities.Settings{},
+	h := newHarness(t, mustParse(t, diamondYAML), worker.Settings{},
 		map[string]any{"A": capture("a"), "B": capture("b"), "C": capture("c"), "D": capture("d")})
 	res, err := h.run(tasker.TaskRequest{Namespace: "test", Name: "diamond", Context: json.RawMessage(`{}`)})
 	require.NoError(t, err)
@@ -160,9 +124,9 @@ func TestDiamondRunsEveryStepOnceWithParentResults(t *testing.T) {
 	assert.JSONEq(t, `{"from":"a"}`, string(seen["b"]["a"]))
 	assert.Len(t, seen["d"], 2)
 	assert.JSONEq(t, `{"from":"c"}`, string(seen["d"]["c"]))
-	assert.Equal(t, []string{"pending>in_progress", "in_progress>complete"}, h.rec.path("d"))
-	assert.Equal(t, []string{"pending>in_progress", "in_progress>complete"}, h.rec.path(""), "task transitions")
-	for i, tr := range h.rec.ts {
+	assert.Equal(t, []string{"pending>in_progress", "in_progress>complete"}, h.rec.Path("", "d"))
+	assert.Equal(t, []string{"pending>in_progress", "in_progress>complete"}, h.rec.Path("", ""), "task transitions")
+	for i, tr := range h.rec.All() {
 		assert.Equal(t, int64(i+1), tr.Seq, "transitions are numbered in order")
 	}
 }
@@ -184,7 +148,7 @@ func TestRetriesWalkTheTemplateBackoff(t *testing.T) {
 		}
 		return tasker.StepResult{Results: json.RawMessage(`"ok"`)}, nil
 	}
-	h := newHarness(t, mustParse(t, flakyYAML), activities.Settings{}, map[string]any{"Flaky": flaky})
+	h := newHarness(t, mustParse(t, flakyYAML), worker.Settings{}, map[string]any{"Flaky": flaky})
 	res, err := h.run(tasker.TaskRequest{Namespace: "test", Name: "flaky"})
 	require.NoError(t, err)
 
@@ -195,10 +159,10 @@ func TestRetriesWalkTheTemplateBackoff(t *testing.T) {
 		"pending>in_progress", "in_progress>error", "error>pending",
 		"pending>in_progress", "in_progress>error", "error>pending",
 		"pending>in_progress", "in_progress>complete",
-	}, h.rec.path("call"))
+	}, h.rec.Path("", "call"))
 
-	errs := h.rec.find("call", tasker.StateError)
-	starts := h.rec.find("call", tasker.StateInProgress)
+	errs := h.rec.Step("", "call", tasker.StateError)
+	starts := h.rec.Step("", "call", tasker.StateInProgress)
 	require.Len(t, errs, 2)
 	require.Len(t, starts, 3)
 	for k, base := range []time.Duration{time.Second, 2 * time.Second} {
@@ -214,7 +178,7 @@ func TestRetriesWalkTheTemplateBackoff(t *testing.T) {
 
 func TestRetryAfterFromTheHandlerWins(t *testing.T) {
 	calls := 0
-	h := newHarness(t, mustParse(t, flakyYAML), activities.Settings{}, map[string]any{
+	h := newHarness(t, mustParse(t, flakyYAML), worker.Settings{}, map[string]any{
 		"Flaky": activities.Activity(activities.HandlerFunc(func(context.Context, activities.StepContext) (any, error) {
 			calls++
 			if calls == 1 {
@@ -225,7 +189,7 @@ func TestRetryAfterFromTheHandlerWins(t *testing.T) {
 	})
 	_, err := h.run(tasker.TaskRequest{Namespace: "test", Name: "flaky"})
 	require.NoError(t, err)
-	errs, starts := h.rec.find("call", tasker.StateError), h.rec.find("call", tasker.StateInProgress)
+	errs, starts := h.rec.Step("", "call", tasker.StateError), h.rec.Step("", "call", tasker.StateInProgress)
 	require.Len(t, starts, 2)
 	assert.GreaterOrEqual(t, starts[1].At.Sub(errs[0].At), 45*time.Second)
 	assert.Equal(t, 45, errs[0].BackoffSeconds)
@@ -246,7 +210,7 @@ steps:
 
 func TestPermanentErrorStopsAtOnceAndResolveLetsTheTaskComplete(t *testing.T) {
 	notified := 0
-	h := newHarness(t, mustParse(t, doomedYAML), activities.Settings{}, map[string]any{
+	h := newHarness(t, mustParse(t, doomedYAML), worker.Settings{}, map[string]any{
 		"Charge": activities.Activity(activities.HandlerFunc(func(context.Context, activities.StepContext) (any, error) {
 			return nil, activities.Permanent(errors.New("card declined"))
 		})),
@@ -274,11 +238,11 @@ func TestPermanentErrorStopsAtOnceAndResolveLetsTheTaskComplete(t *testing.T) {
 	assert.Equal(t, tasker.StateResolvedManually, s.Status)
 	assert.JSONEq(t, `{"by":"hand"}`, string(s.Results))
 	assert.Equal(t, 1, notified)
-	assert.Equal(t, []string{"pending>in_progress", "in_progress>error", "error>pending", "pending>in_progress", "in_progress>complete"}, h.rec.path(""))
+	assert.Equal(t, []string{"pending>in_progress", "in_progress>error", "error>pending", "pending>in_progress", "in_progress>complete"}, h.rec.Path("", ""))
 }
 
 func TestOutOfAttemptsHoldsThenFails(t *testing.T) {
-	h := newHarness(t, mustParse(t, doomedYAML), activities.Settings{Hold: 2 * time.Hour}, map[string]any{
+	h := newHarness(t, mustParse(t, doomedYAML), worker.Settings{Hold: 2 * time.Hour}, map[string]any{
 		"Charge": func(context.Context, tasker.StepRequest) (tasker.StepResult, error) {
 			return tasker.StepResult{}, errors.New("gateway timeout")
 		},
@@ -300,7 +264,7 @@ func TestOutOfAttemptsHoldsThenFails(t *testing.T) {
 
 func TestRetryStepGivesAnExhaustedStepMoreAttempts(t *testing.T) {
 	calls := 0
-	h := newHarness(t, mustParse(t, doomedYAML), activities.Settings{}, map[string]any{
+	h := newHarness(t, mustParse(t, doomedYAML), worker.Settings{}, map[string]any{
 		"Charge": func(context.Context, tasker.StepRequest) (tasker.StepResult, error) {
 			calls++
 			if calls <= 3 {
@@ -345,7 +309,7 @@ steps:
 
 func TestSkippableAndBypassedStepsLetDependentsRun(t *testing.T) {
 	failed := 0
-	h := newHarness(t, mustParse(t, skipYAML), activities.Settings{}, map[string]any{
+	h := newHarness(t, mustParse(t, skipYAML), worker.Settings{}, map[string]any{
 		"Fail": func(_ context.Context, req tasker.StepRequest) (tasker.StepResult, error) {
 			failed++
 			return tasker.StepResult{}, errors.New("nope: " + req.Step.Name)
@@ -358,15 +322,15 @@ func TestSkippableAndBypassedStepsLetDependentsRun(t *testing.T) {
 	assert.Equal(t, 2, failed, "the skippable step used its two attempts; the bypassed one never ran")
 	opt, _ := res.Step("optional")
 	assert.Equal(t, tasker.StateResolvedManually, opt.Status)
-	assert.Equal(t, true, h.rec.find("optional", tasker.StateResolvedManually)[0].Metadata["skipped"])
-	byp := h.rec.find("bypassed", tasker.StateResolvedManually)
+	assert.Equal(t, true, h.rec.Step("", "optional", tasker.StateResolvedManually)[0].Metadata["skipped"])
+	byp := h.rec.Step("", "bypassed", tasker.StateResolvedManually)
 	require.Len(t, byp, 1)
 	assert.Equal(t, true, byp[0].Metadata["bypassed"])
-	assert.Equal(t, []string{"pending>resolved_manually"}, h.rec.path("bypassed"))
+	assert.Equal(t, []string{"pending>resolved_manually"}, h.rec.Path("", "bypassed"))
 }
 
 func TestCancelTaskCancelsRunningAndOpenSteps(t *testing.T) {
-	h := newHarness(t, mustParse(t, diamondYAML), activities.Settings{}, map[string]any{
+	h := newHarness(t, mustParse(t, diamondYAML), worker.Settings{}, map[string]any{
 		"A": func(ctx context.Context, _ tasker.StepRequest) (tasker.StepResult, error) {
 			select {
 			case <-ctx.Done():
@@ -394,15 +358,15 @@ func TestCancelTaskCancelsRunningAndOpenSteps(t *testing.T) {
 	for _, s := range res.Steps {
 		assert.Equal(t, tasker.StateCancelled, s.Status, s.Name)
 	}
-	assert.Equal(t, []string{"pending>in_progress", "in_progress>cancelled"}, h.rec.path("a"))
+	assert.Equal(t, []string{"pending>in_progress", "in_progress>cancelled"}, h.rec.Path("", "a"))
 }
 
 func TestUnknownTemplateFailsTheWorkflowClearly(t *testing.T) {
-	h := newHarness(t, mustParse(t, diamondYAML), activities.Settings{}, nil)
+	h := newHarness(t, mustParse(t, diamondYAML), worker.Settings{}, nil)
 	_, err := h.run(tasker.TaskRequest{Namespace: "test", Name: "nope"})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
-	assert.Equal(t, activities.ErrorTypeTemplateNotFound, appErr.Type())
+	assert.Equal(t, workflows.ErrorTypeTemplateNotFound, appErr.Type())
 	assert.Contains(t, appErr.Error(), "test/nope")
 }
 
@@ -424,7 +388,7 @@ func TestInFlightCapLimitsConcurrentSteps(t *testing.T) {
 		mu.Unlock()
 		return tasker.StepResult{}, nil
 	}
-	h := newHarness(t, mustParse(t, yaml), activities.Settings{MaxInFlight: 3}, map[string]any{"Slow": slow})
+	h := newHarness(t, mustParse(t, yaml), worker.Settings{MaxInFlight: 3}, map[string]any{"Slow": slow})
 	res, err := h.run(tasker.TaskRequest{Namespace: "test", Name: "fan"})
 	require.NoError(t, err)
 	assert.Equal(t, tasker.StateComplete, res.Status)

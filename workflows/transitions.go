@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tasker-systems/tasker-temporal"
-	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/dag"
 )
 
@@ -112,17 +111,17 @@ func (w *walker) flushAll(ctx workflow.Context) {
 }
 
 func (w *walker) sendToRecorder(ctx workflow.Context) error {
-	req := activities.RecordRequest{Task: w.taskMeta(ctx), Transitions: w.unsent}
+	req := RecordRequest{Task: w.taskMeta(ctx), Transitions: w.unsent}
 	if !w.mirror.created {
-		req.Create = &activities.CreateTask{Template: w.tmpl, Request: w.req}
+		req.Create = &CreateTask{Template: w.tmpl, Request: w.req}
 	}
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
 		Summary:             "record transitions",
 	})
-	var res activities.RecordResult
-	if err := workflow.ExecuteLocalActivity(lctx, activities.RecordName, req).Get(ctx, &res); err != nil {
+	var res RecordResult
+	if err := workflow.ExecuteLocalActivity(lctx, RecordName, req).Get(ctx, &res); err != nil {
 		return err
 	}
 	if !w.mirror.created {
@@ -145,8 +144,8 @@ func (w *walker) dropApplied(applied int64) {
 	w.unsent = append(w.unsent[:0], w.unsent[n:]...)
 }
 
-func (w *walker) taskMeta(ctx workflow.Context) activities.TaskMeta {
-	return activities.TaskMeta{
+func (w *walker) taskMeta(ctx workflow.Context) tasker.TaskMeta {
+	return tasker.TaskMeta{
 		WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID, TaskID: w.taskID,
 		Namespace: w.tmpl.Namespace, Name: w.tmpl.Name, Version: w.tmpl.Version,
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/tasker-systems/tasker-temporal/template"
 	"github.com/tasker-systems/tasker-temporal/testsuite"
 	"github.com/tasker-systems/tasker-temporal/testsuite/tasktest"
+	"github.com/tasker-systems/tasker-temporal/worker"
 )
 
 func TestMain(m *testing.M) { testsuite.Main(m) }
@@ -137,7 +138,7 @@ func cliEnv(t *testing.T) (*tasktest.Env, *template.Template, *template.Template
 	suffix := strings.ToLower(testsuite.UniqueName(t, "x")[len(testsuite.UniqueName(t, "x"))-8:])
 	ok, fail := parse("ok_"+suffix, "Cli::Ok"), parse("fail_"+suffix, "Cli::Fail")
 	env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{ok, fail}, Handlers: reg,
-		Settings: activities.Settings{Hold: time.Hour}})
+		Settings: worker.Settings{Hold: time.Hour}})
 	return env, ok, fail
 }
 

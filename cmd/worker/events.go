@@ -8,13 +8,13 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/events"
+	"github.com/tasker-systems/tasker-temporal/worker"
 )
 
 // newPublisher returns the lifecycle event publisher with the sinks of --events-nats and
 // --subscriptions, or nil when neither is set (no events are published).
-func newPublisher(lc fx.Lifecycle, opts Options, logger *zap.Logger) (activities.Publisher, error) {
+func newPublisher(lc fx.Lifecycle, opts Options, logger *zap.Logger) (worker.Publisher, error) {
 	if opts.EventsNATS == "" && opts.Subscriptions == "" {
 		return nil, nil
 	}

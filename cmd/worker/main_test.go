@@ -221,6 +221,10 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 
 func TestCLIBadInput(t *testing.T) {
 	w := startWorker(t)
+	// A task that stays open (its charge step fails for good and the task holds for an
+	// operator), so that the update reaches the workflow and the workflow refuses the step.
+	open := decodeResult(t, w.tasker(t, "start", "examples/doomed", "--json"))
+	require.NotEmpty(t, open.WorkflowID)
 	tests := []struct {
 		name string
 		args []string
@@ -232,7 +236,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"context file missing", []string{"start", "examples/diamond", "--context", "@/nonexistent.json"}, "/nonexistent.json"},
 		{"context against the schema", []string{"start", "examples/diamond", "--context", `{"number": "x"}`}, "number"},
 		{"unknown task", []string{"status", "no-such-task"}, `no task with workflow ID "no-such-task"`},
-		{"unknown step", []string{"retry", "no-such-task", "a"}, "no-such-task"},
+		{"unknown step", []string{"retry", open.WorkflowID, "no-such-step"}, `unknown step "no-such-step" in task examples/doomed@1.0.0`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

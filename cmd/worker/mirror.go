@@ -8,14 +8,14 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/compat"
 	"github.com/tasker-systems/tasker-temporal/migrations"
+	"github.com/tasker-systems/tasker-temporal/worker"
 )
 
 // newMirror returns the Rails compat mirror for DATABASE_URL, or nil (mirror off). An
 // unreachable database is one warning line and the mirror off, unless --require-mirror.
-func newMirror(lc fx.Lifecycle, opts Options, logger *zap.Logger) (activities.Mirror, error) {
+func newMirror(lc fx.Lifecycle, opts Options, logger *zap.Logger) (worker.Mirror, error) {
 	if opts.DatabaseURL == "" {
 		logger.Info("compat mirror off (DATABASE_URL unset)")
 		return nil, nil

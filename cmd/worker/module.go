@@ -2,27 +2,22 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sort"
+	"slices"
 
-	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/operatorservice/v1"
-	"go.temporal.io/api/serviceerror"
 	sdkclient "go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/worker"
+	sdkworker "go.temporal.io/sdk/worker"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/tasker-systems/tasker-temporal"
 	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/devserver"
 	"github.com/tasker-systems/tasker-temporal/examples/handlers"
 	"github.com/tasker-systems/tasker-temporal/template"
-	"github.com/tasker-systems/tasker-temporal/workflows"
+	"github.com/tasker-systems/tasker-temporal/worker"
 )
 
-// Module wires the worker's parts.
+// Module wires the worker's parts around worker.New.
 var Module = fx.Options(
 	fx.Provide(
 		newTemplates,
@@ -30,9 +25,9 @@ var Module = fx.Options(
 		newTemporal,
 		newMirror,
 		newPublisher,
-		newOrchestration,
+		newWorker,
 	),
-	fx.Invoke(startWorkers),
+	fx.Invoke(startWorker),
 )
 
 func newTemplates(opts Options, logger *zap.Logger) (*template.Registry, error) {
@@ -44,12 +39,30 @@ func newTemplates(opts Options, logger *zap.Logger) (*template.Registry, error) 
 	return reg, nil
 }
 
-func newHandlers() (*activities.Registry, error) {
+// newHandlers returns the Go step handlers this process serves: the example handlers, and only
+// when a served template calls one of them (the example templates); nil otherwise.
+func newHandlers(templates *template.Registry, logger *zap.Logger) (*activities.Registry, error) {
 	reg := activities.NewRegistry()
 	if err := handlers.Register(reg); err != nil {
 		return nil, fmt.Errorf("register example handlers: %w", err)
 	}
+	if !callsAny(templates, reg.Callables()) {
+		logger.Info("no served template calls an example handler: serving no Go step handlers")
+		return nil, nil
+	}
 	return reg, nil
+}
+
+// callsAny reports whether a step of some template has one of the callables.
+func callsAny(templates *template.Registry, callables []string) bool {
+	for _, t := range templates.List() {
+		for i := range t.Steps {
+			if slices.Contains(callables, t.Steps[i].Callable) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // newTemporal connects to TEMPORAL_ADDRESS, or starts the embedded server and connects to it.
@@ -76,85 +89,34 @@ func newTemporal(lc fx.Lifecycle, opts Options, logger *zap.Logger) (sdkclient.C
 		return nil, err
 	}
 	lc.Append(fx.StopHook(c.Close))
-	if opts.Temporal.Address != "" {
-		registerSearchAttributes(c, opts.Temporal.Namespace, logger)
-	}
 	return c, nil
 }
 
-// registerSearchAttributes adds Tasker's search attributes to a cluster we did not start; it is
-// idempotent, and only warns where the operator API is not allowed (e.g. Temporal Cloud, where
-// they are added in the namespace settings).
-func registerSearchAttributes(c sdkclient.Client, namespace string, logger *zap.Logger) {
-	attrs := map[string]enums.IndexedValueType{}
-	for name, typ := range devserver.SearchAttributes {
-		attrs[name] = typ
-	}
-	_, err := c.OperatorService().AddSearchAttributes(context.Background(), &operatorservice.AddSearchAttributesRequest{
-		SearchAttributes: attrs, Namespace: namespace,
-	})
-	var exists *serviceerror.AlreadyExists
-	if err != nil && !errors.As(err, &exists) {
-		logger.Warn("could not register search attributes; add them to the namespace by hand", zap.Any("attributes", attrs), zap.Error(err))
-	}
-}
-
-func newOrchestration(opts Options, templates *template.Registry, mirror activities.Mirror, pub activities.Publisher, logger *zap.Logger) *activities.Orchestration {
-	return &activities.Orchestration{
+func newWorker(opts Options, c sdkclient.Client, templates *template.Registry, handlerReg *activities.Registry,
+	mirror worker.Mirror, pub worker.Publisher, logger *zap.Logger) (*worker.Worker, error) {
+	return worker.New(c, worker.Config{
 		Templates: templates,
+		Handlers:  handlerReg,
 		Mirror:    mirror,
 		Publisher: pub,
-		Settings:  activities.Settings{MaxInFlight: opts.MaxInFlight, Hold: opts.Hold},
+		Settings:  worker.Settings{MaxInFlight: opts.MaxInFlight, Hold: opts.Hold},
 		Logger:    logger,
-	}
+		// The embedded server creates the search attributes itself; a cluster we did not start
+		// gets them added (idempotent).
+		RegisterSearchAttributes: opts.Temporal.Address != "",
+		Namespace:                opts.Temporal.Namespace,
+		WorkerOptions:            sdkworker.Options{WorkerStopTimeout: opts.StopTimeout},
+	})
 }
 
-// startWorkers starts the orchestration worker and one worker per task queue that a template
-// routes a Go-handled step to.
-func startWorkers(lc fx.Lifecycle, opts Options, c sdkclient.Client, templates *template.Registry,
-	handlerReg *activities.Registry, orch *activities.Orchestration, logger *zap.Logger) error {
-	wopts := worker.Options{WorkerStopTimeout: opts.StopTimeout}
-
-	orchestrator := worker.New(c, tasker.OrchestrationTaskQueue, wopts)
-	workflows.Register(orchestrator, orch)
-	handlerReg.RegisterActivities(orchestrator) // temporal.local steps run here, as local activities
-	all := []worker.Worker{orchestrator}
-
-	for _, queue := range stepQueues(templates, handlerReg) {
-		w := worker.New(c, queue, wopts)
-		handlerReg.RegisterActivities(w)
-		all = append(all, w)
-		logger.Info("serving Go step handlers", zap.String("task_queue", queue), zap.Int("handlers", len(handlerReg.Callables())))
-	}
-	for _, w := range all {
-		w := w
-		lc.Append(fx.Hook{
-			OnStart: func(context.Context) error { return w.Start() },
-			OnStop:  func(context.Context) error { w.Stop(); return nil },
-		})
-	}
+func startWorker(lc fx.Lifecycle, w *worker.Worker, logger *zap.Logger) {
+	lc.Append(fx.Hook{OnStart: w.Start, OnStop: w.Stop})
 	lc.Append(fx.StartHook(func() {
+		for _, q := range w.StepTaskQueues() {
+			logger.Info("serving Go step handlers", zap.String("task_queue", q))
+		}
 		logger.Sugar().Infof("worker ready: try `%sgo run ./cmd/tasker start examples/diamond --wait`", cliEnv(readyAddress))
 	}))
-	return nil
-}
-
-// stepQueues lists the task queues of template steps whose callable has a Go handler.
-func stepQueues(templates *template.Registry, handlerReg *activities.Registry) []string {
-	seen := map[string]bool{}
-	for _, t := range templates.List() {
-		for i := range t.Steps {
-			if _, ok := handlerReg.Lookup(t.Steps[i].Callable); ok {
-				seen[t.StepTaskQueue(&t.Steps[i])] = true
-			}
-		}
-	}
-	out := make([]string, 0, len(seen))
-	for q := range seen {
-		out = append(out, q)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // readyAddress is the Temporal address the worker serves (for its ready line).

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tasker-systems/tasker-temporal"
-	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/client"
 	"github.com/tasker-systems/tasker-temporal/examples/typescript/tsworker"
 	"github.com/tasker-systems/tasker-temporal/template"
@@ -24,34 +22,6 @@ func TestMain(m *testing.M) { testsuite.Main(m) }
 
 // startWorker runs dist/<script> serving queue until the test ends (see tsworker.Start).
 func startWorker(t *testing.T, script, queue string) { tsworker.Start(t, script, queue) }
-
-// transitions collects every transition the workflow records, by workflow ID.
-type transitions struct {
-	mu sync.Mutex
-	by map[string][]tasker.Transition
-}
-
-func (r *transitions) PublishTransitions(_ context.Context, task activities.TaskMeta, ts []tasker.Transition) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.by == nil {
-		r.by = map[string][]tasker.Transition{}
-	}
-	r.by[task.WorkflowID] = append(r.by[task.WorkflowID], ts...)
-	return nil
-}
-
-func (r *transitions) step(workflowID, step, to string) []tasker.Transition {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []tasker.Transition
-	for _, t := range r.by[workflowID] {
-		if t.Entity == tasker.EntityStep && t.Step == step && t.To == to {
-			out = append(out, t)
-		}
-	}
-	return out
-}
 
 func loadTemplate(t *testing.T) *template.Template {
 	t.Helper()
@@ -95,7 +65,7 @@ func wantResults(t *testing.T, res tasker.TaskResult, step, want string) {
 
 // TestOrderFulfillment runs the template's tasks with every step served by the TypeScript worker.
 func TestOrderFulfillment(t *testing.T) {
-	rec := &transitions{}
+	rec := &tasktest.Recorder{}
 	env := tasktest.NewEnv(t, tasktest.EnvOptions{Templates: []*template.Template{loadTemplate(t)}, Publisher: rec})
 	startWorker(t, "worker.js", env.StepTaskQueue)
 
@@ -111,7 +81,7 @@ func TestOrderFulfillment(t *testing.T) {
 		if s, _ := res.Step("charge_card"); s.Attempts != 2 {
 			t.Errorf("charge_card attempts %d, want 2", s.Attempts)
 		}
-		errs := rec.step(res.WorkflowID, "charge_card", tasker.StateError)
+		errs := rec.Step(res.WorkflowID, "charge_card", tasker.StateError)
 		if len(errs) != 1 {
 			t.Fatalf("charge_card error transitions: %+v, want 1", errs)
 		}
@@ -132,7 +102,7 @@ func TestOrderFulfillment(t *testing.T) {
 		if ship.Attempts != 1 || !strings.Contains(ship.LastError, "carrier does not ship to FR") {
 			t.Fatalf("ship_order after a permanent failure: attempts %d, last error %q; want 1 attempt (of 3) and the handler's message", ship.Attempts, ship.LastError)
 		}
-		errs := rec.step(task.WorkflowID, "ship_order", tasker.StateError)
+		errs := rec.Step(task.WorkflowID, "ship_order", tasker.StateError)
 		if len(errs) != 1 || errs[0].Metadata["error_class"] != tasker.ErrorTypePermanent {
 			t.Fatalf("ship_order error transitions %+v, want one PermanentError", errs)
 		}
