@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -84,7 +85,11 @@ func (c *Client) StartTask(ctx context.Context, req tasker.TaskRequest, opts Sta
 		req.Context = json.RawMessage("{}")
 	}
 	if err := req.Validate(); err != nil {
-		return Task{}, fmt.Errorf("task request %s/%s: %w", req.Namespace, req.Name, err)
+		field := ""
+		if fe := (*tasker.FieldError)(nil); errors.As(err, &fe) {
+			field = strings.SplitN(fe.Field, ".", 2)[0] // context.a.b → context
+		}
+		return Task{}, &InvalidRequestError{Field: field, Err: fmt.Errorf("task request %s/%s: %w", req.Namespace, req.Name, err)}
 	}
 	if c.opts.Templates != nil {
 		tmpl, err := template.ResolveRequest(c.opts.Templates, req)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -12,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/template"
 	"github.com/tasker-systems/tasker-temporal/workflows"
 )
@@ -42,6 +44,9 @@ type Orchestration struct {
 	Publisher Publisher
 	Settings  workflows.Settings
 	Logger    *zap.Logger
+	// Handlers are the Go handlers this process serves: their steps get a heartbeat timeout
+	// (workflows.DefaultGoHeartbeat) when they set none. Optional.
+	Handlers *activities.Registry
 }
 
 // RegisterOrchestration registers the TaskerTask workflow and its orchestration activities.
@@ -63,7 +68,31 @@ func (o *Orchestration) ResolveTemplate(_ context.Context, req tasker.TaskReques
 	if err != nil {
 		return workflows.ResolvedTask{}, err
 	}
-	return workflows.ResolvedTask{Packed: packed, Record: o.Mirror != nil || o.Publisher != nil, Settings: o.Settings.WithDefaults()}, nil
+	return workflows.ResolvedTask{Packed: packed, Record: o.Mirror != nil || o.Publisher != nil, Settings: o.settingsFor(tmpl)}, nil
+}
+
+// settingsFor is the worker's settings for one task: with the heartbeat timeout of the template's
+// steps that a Go handler of this process serves (Go handlers heartbeat automatically), unless
+// the step sets its own or runs as a local activity.
+func (o *Orchestration) settingsFor(tmpl *template.Template) workflows.Settings {
+	s := o.Settings.WithDefaults()
+	if o.Handlers == nil {
+		return s
+	}
+	for i := range tmpl.Steps {
+		st := &tmpl.Steps[i]
+		if st.Temporal.Heartbeat > 0 || st.Temporal.Local {
+			continue
+		}
+		if _, ok := o.Handlers.Lookup(st.Callable); !ok {
+			continue
+		}
+		if s.Heartbeats == nil {
+			s.Heartbeats = map[string]time.Duration{}
+		}
+		s.Heartbeats[st.Callable] = workflows.DefaultGoHeartbeat
+	}
+	return s
 }
 
 // refusal reports a template.ResolveRequest error in the workflow's terms.

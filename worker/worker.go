@@ -168,7 +168,7 @@ func (w *Worker) Start(ctx context.Context) error {
 	orch := sdkworker.New(w.client, w.cfg.TaskQueue, w.cfg.WorkerOptions)
 	RegisterOrchestration(orch, &Orchestration{
 		Templates: w.cfg.Templates, Mirror: w.cfg.Mirror, Publisher: w.cfg.Publisher,
-		Settings: w.cfg.Settings, Logger: w.cfg.Logger,
+		Settings: w.cfg.Settings, Logger: w.cfg.Logger, Handlers: w.cfg.Handlers,
 	})
 	if w.cfg.Handlers != nil {
 		w.cfg.Handlers.RegisterActivities(orch) // temporal.local steps run here, as local activities

@@ -16,6 +16,7 @@ import (
 	"github.com/tasker-systems/tasker-temporal/testsuite"
 	"github.com/tasker-systems/tasker-temporal/testsuite/tasktest"
 	"github.com/tasker-systems/tasker-temporal/worker"
+	"github.com/tasker-systems/tasker-temporal/workflows"
 )
 
 func TestMain(m *testing.M) { testsuite.Main(m) }
@@ -149,4 +150,34 @@ func TestWorkerRunsATaskWithItsOwnHandlers(t *testing.T) {
 
 	require.NoError(t, w.Stop(ctx))
 	require.NoError(t, w.Stop(ctx), "a second Stop does nothing")
+}
+
+// TestGoHandledStepsGetAHeartbeatTimeout: the steps this worker's Go handlers serve (and that set
+// no heartbeat and are not local) get DefaultGoHeartbeat, so a dead worker's attempt fails within
+// it; steps served elsewhere do not, since nothing would heartbeat for them.
+func TestGoHandledStepsGetAHeartbeatTimeout(t *testing.T) {
+	tmpl, err := template.Parse([]byte(`name: hb
+namespace_name: test
+version: 1.0.0
+steps:
+  - {name: go, handler: {callable: Go::Step}}
+  - {name: own, handler: {callable: Go::Own}, temporal: {heartbeat: 5s}}
+  - {name: local, handler: {callable: Go::Local}, temporal: {local: true}}
+  - {name: ruby, handler: {callable: Ruby::Step}}
+`), "hb.yaml", "")
+	require.NoError(t, err)
+	reg := template.NewRegistry()
+	require.NoError(t, reg.Add(tmpl))
+	handlers := activities.NewRegistry()
+	for _, c := range []string{"Go::Step", "Go::Own", "Go::Local"} {
+		handlers.MustRegister(c, activities.HandlerFunc(func(context.Context, activities.StepContext) (any, error) { return nil, nil }))
+	}
+	orch := &worker.Orchestration{Templates: reg, Handlers: handlers}
+	res, err := orch.ResolveTemplate(context.Background(), tasker.TaskRequest{Namespace: "test", Name: "hb"})
+	require.NoError(t, err)
+	require.Equal(t, map[string]time.Duration{"Go::Step": workflows.DefaultGoHeartbeat}, res.Settings.Heartbeats)
+
+	res, err = (&worker.Orchestration{Templates: reg}).ResolveTemplate(context.Background(), tasker.TaskRequest{Namespace: "test", Name: "hb"})
+	require.NoError(t, err)
+	require.Empty(t, res.Settings.Heartbeats, "no Go handlers, no heartbeat timeouts")
 }

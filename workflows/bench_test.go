@@ -328,7 +328,7 @@ func replayPerStep(b *testing.B, path string, steps int, name string, wf any) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/step")
 	// CPU time of the process (every thread, GC included): what other load on the machine does
 	// not inflate, unlike wall time.
-	b.ReportMetric(float64((processCPU() - cpu0).Nanoseconds())/n, "cpu-ns/step")
+	b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/n, "cpu-ns/step")
 }
 
 // processCPU is the user and system CPU time this process has used.

@@ -38,7 +38,14 @@ type Settings struct {
 	DefaultStartToClose time.Duration `json:"default_start_to_close"`
 	// DetailsRowLimit is the largest DAG shown as a full table in the UI's current details.
 	DetailsRowLimit int `json:"details_row_limit"`
+	// Heartbeats is the heartbeat timeout of the task's steps that set none, by callable: the
+	// worker fills it, per task, for the callables its Go handlers serve (they heartbeat on their
+	// own), so a dead worker's attempt fails within it instead of at start-to-close.
+	Heartbeats map[string]time.Duration `json:"heartbeats,omitempty"`
 }
+
+// DefaultGoHeartbeat is the heartbeat timeout a worker gives the steps its Go handlers serve.
+const DefaultGoHeartbeat = 30 * time.Second
 
 // MaxInFlightCap is the largest MaxInFlight takes, below Temporal's 2,000 pending activities.
 const MaxInFlightCap = 1_900

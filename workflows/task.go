@@ -286,13 +286,22 @@ func (w *walker) activityOptions(step *template.Step) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		TaskQueue:           w.tmpl.StepTaskQueue(step),
 		StartToCloseTimeout: w.stepTimeout(step),
-		HeartbeatTimeout:    step.Temporal.Heartbeat,
+		HeartbeatTimeout:    w.heartbeat(step),
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
 		Summary:             step.Name,
 		// A step that heartbeats learns of a cancel; wait for it to stop. One that does not
 		// cannot be stopped: its result is dropped.
-		WaitForCancellation: step.Temporal.Heartbeat > 0,
+		WaitForCancellation: w.heartbeat(step) > 0,
 	}
+}
+
+// heartbeat is the step's heartbeat timeout: temporal.heartbeat, else the worker's for a step its
+// Go handlers serve (a map lookup: replay-safe).
+func (w *walker) heartbeat(step *template.Step) time.Duration {
+	if step.Temporal.Heartbeat > 0 {
+		return step.Temporal.Heartbeat
+	}
+	return w.settings.Heartbeats[step.Callable]
 }
 
 // localActivityOptions run a temporal.local step in the orchestration worker. Like every attempt,

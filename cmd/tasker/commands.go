@@ -94,11 +94,6 @@ func (a *app) startCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !existed {
-				if err := confirmStarted(cmd.Context(), c, task.WorkflowID, 3*time.Second); err != nil {
-					return err
-				}
-			}
 			if !a.jsonOut {
 				verb := "started"
 				if existed {

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/temporal"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/tasker-systems/tasker-temporal"
@@ -318,35 +317,3 @@ func flagNames(err error) error {
 	return errors.New(strings.ReplaceAll(r.Replace(err.Error()), "\n", "; "))
 }
 
-// confirmStarted waits briefly (up to d) for the worker to take the task: it returns nil once the
-// task has steps (its template resolved) or is still running at the deadline, and the worker's
-// refusal in one line when the workflow failed at once (unknown template, context against the
-// schema: what local templates would have caught).
-func confirmStarted(ctx context.Context, c *client.Client, workflowID string, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		desc, err := c.Temporal().DescribeWorkflowExecution(ctx, workflowID, "")
-		if err != nil {
-			return nil // cannot tell: the start itself succeeded
-		}
-		if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-			_, err := c.WaitTask(ctx, workflowID)
-			var appErr *temporal.ApplicationError
-			if err != nil && errors.As(err, &appErr) {
-				return fmt.Errorf("the worker refused task %s: %s", workflowID, strings.ReplaceAll(appErr.Message(), "\n", "; "))
-			}
-			return nil
-		}
-		if res, err := c.GetTask(ctx, workflowID); err == nil && len(res.Steps) > 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}

@@ -215,34 +215,17 @@ func TestListHasAHeaderAndIsNewestFirst(t *testing.T) {
 	assert.True(t, strings.HasPrefix(lines[2], first), out)
 }
 
-// TestConfirmStartedReportsTheWorkersRefusal: without local templates a start is accepted by
-// Temporal even for an unknown template; confirmStarted turns the worker's refusal into one line
-// instead of "started".
-func TestConfirmStartedReportsTheWorkersRefusal(t *testing.T) {
+// TestStartWithoutLocalTemplatesReportsTheWorkersRefusal: without local templates the start's
+// Update-With-Start brings the worker's refusal back in one line instead of "started".
+func TestStartWithoutLocalTemplatesReportsTheWorkersRefusal(t *testing.T) {
 	env, ok, _ := cliEnv(t)
 	bare := client.New(env.Temporal, client.Options{TaskQueue: env.TaskQueue}) // no local templates
-	cases := []struct {
-		name string
-		req  tasker.TaskRequest
-		want string // "" = confirmed
-	}{
-		{"known template", tasker.TaskRequest{Namespace: ok.Namespace, Name: ok.Name}, ""},
-		{"unknown template", tasker.TaskRequest{Namespace: "cli_test", Name: "no_such_template"}, "the worker refused task "},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			task, err := bare.StartTask(context.Background(), tc.req, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "task")})
-			require.NoError(t, err, "Temporal accepts the start")
-			err = confirmStarted(context.Background(), bare, task.WorkflowID, 10*time.Second)
-			if tc.want == "" {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.want)
-			assert.Contains(t, err.Error(), "no_such_template")
-			assert.NotContains(t, err.Error(), "\n")
-			assert.NotContains(t, err.Error(), "workflow execution error", "the worker's words, not the error chain")
-		})
-	}
+	_, err := bare.StartTask(context.Background(), tasker.TaskRequest{Namespace: ok.Namespace, Name: ok.Name}, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "task")})
+	require.NoError(t, err)
+	_, err = bare.StartTask(context.Background(), tasker.TaskRequest{Namespace: "cli_test", Name: "no_such_template"}, client.StartOptions{WorkflowID: testsuite.UniqueName(t, "task")})
+	var notFound *client.TemplateNotFoundError
+	require.ErrorAs(t, err, &notFound)
+	assert.Contains(t, err.Error(), "no_such_template")
+	assert.NotContains(t, err.Error(), "\n")
+	assert.NotContains(t, err.Error(), "workflow execution error", "the worker's words, not the error chain")
 }
