@@ -316,4 +316,3 @@ func flagNames(err error) error {
 		"context", "--context", "tags[", "--tag[", "bypass_steps[", "--bypass[")
 	return errors.New(strings.ReplaceAll(r.Replace(err.Error()), "\n", "; "))
 }
-
