@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/activities"
 	"github.com/tasker-systems/tasker-temporal/client"
 	"github.com/tasker-systems/tasker-temporal/compat"
 	"github.com/tasker-systems/tasker-temporal/migrations"
@@ -157,6 +158,14 @@ func newBenchEnvWith(b *testing.B, opts tasktest.EnvOptions, shapes ...shape) *b
 	return &benchEnv{tc: env.Temporal, queue: env.StepTaskQueue, sdkQueue: sdkQueue, env: env}
 }
 
+// newLocalEnv serves s with every step temporal.local: the no-op handler goes through the Go
+// handler registry, which the orchestration worker registers for its local activities.
+func newLocalEnv(b *testing.B, s shape) *benchEnv {
+	reg := activities.NewRegistry()
+	reg.MustRegister(noopCallable, activities.HandlerFunc(func(context.Context, activities.StepContext) (any, error) { return nil, nil }))
+	return newBenchEnvWith(b, tasktest.EnvOptions{Handlers: reg}, s.localSteps())
+}
+
 func (e *benchEnv) runHandWritten(b *testing.B, s shape) string {
 	run, err := e.tc.ExecuteWorkflow(context.Background(), sdkclient.StartWorkflowOptions{
 		ID: testsuite.UniqueName(b, "sdk"), TaskQueue: e.sdkQueue,
@@ -181,7 +190,8 @@ func (e *benchEnv) runTasker(b *testing.B, s shape) string {
 // baseline).
 func BenchmarkWallTime(b *testing.B) {
 	for _, s := range []shape{fanOut(200), chain(50)} {
-		e := newBenchEnv(b, s, s.localSteps())
+		e := newBenchEnv(b, s)
+		le := newLocalEnv(b, s)
 		perStep := func(b *testing.B) {
 			if strings.HasPrefix(s.name, "chain") {
 				b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(s.deps)), "ms/step")
@@ -203,7 +213,7 @@ func BenchmarkWallTime(b *testing.B) {
 		})
 		b.Run(s.name+"/tasker_local", func(b *testing.B) {
 			for range b.N {
-				e.runTasker(b, s.localSteps())
+				le.runTasker(b, s.localSteps())
 			}
 			perStep(b)
 		})
@@ -214,7 +224,8 @@ func BenchmarkWallTime(b *testing.B) {
 // against the hand-written workflow; tasker_local runs every step as a temporal.local step.
 func BenchmarkLatency(b *testing.B) {
 	for _, s := range []shape{chain(4), diamondShape()} {
-		e := newBenchEnv(b, s, s.localSteps())
+		e := newBenchEnv(b, s)
+		le := newLocalEnv(b, s)
 		name := s.name
 		if name == "chain_4" {
 			name = "linear_4"
@@ -226,7 +237,7 @@ func BenchmarkLatency(b *testing.B) {
 			latencies(b, func() { e.runTasker(b, s) })
 		})
 		b.Run(name+"/tasker_local", func(b *testing.B) {
-			latencies(b, func() { e.runTasker(b, s.localSteps()) })
+			latencies(b, func() { le.runTasker(b, s.localSteps()) })
 		})
 	}
 }
