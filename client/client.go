@@ -394,5 +394,22 @@ func (c *Client) Details(ctx context.Context, workflowID string) (string, error)
 	return meta.GetCurrentDetails(), nil
 }
 
+// Mermaid returns the task's DAG as a Mermaid flowchart (the workflow's mermaid query): steps
+// labelled with their states, one edge per dependency.
+func (c *Client) Mermaid(ctx context.Context, workflowID string) (string, error) {
+	val, err := c.tc.QueryWorkflow(ctx, workflowID, "", workflows.QueryMermaid)
+	if isNotFound(err) {
+		return "", taskNotFound(workflowID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("task %s: query %s: %w", workflowID, workflows.QueryMermaid, err)
+	}
+	var m string
+	if err := val.Get(&m); err != nil {
+		return "", fmt.Errorf("task %s: decode %s: %w", workflowID, workflows.QueryMermaid, err)
+	}
+	return m, nil
+}
+
 // queryWorkflowMetadata is the SDK's built-in query for a workflow's metadata (current details).
 const queryWorkflowMetadata = "__temporal_workflow_metadata"

@@ -44,8 +44,9 @@ func (w *walker) upsert(ctx workflow.Context, updates ...temporal.SearchAttribut
 }
 
 // showDetails publishes the live DAG as the workflow's current details in the Temporal UI: a
-// markdown table of the steps (or, for a large DAG, the counts and the steps that need attention)
-// and the Mermaid text of the graph.
+// first line that says how the task stands (and, when it waits for an operator, which step and
+// why), then a markdown table of the steps (or, for a large DAG, the counts per state). The
+// Temporal UI does not draw Mermaid; the graph is the query QueryMermaid (`tasker dag --mermaid`).
 //
 // It renders only when a transition happened since the last time: every change of a step or the
 // task is one, so an unchanged DAG is not drawn again on every workflow task.
@@ -60,12 +61,19 @@ func (w *walker) showDetails(ctx workflow.Context) {
 func (w *walker) details(ctx workflow.Context) string {
 	var b strings.Builder
 	ec := w.run.ExecutionContext(workflow.Now(ctx))
-	fmt.Fprintf(&b, "**%s** — task %s, %s (%.0f%% complete, %s)\n\n", w.tmpl.Key(), w.task, ec.ExecutionStatus, ec.CompletionPercentage, ec.HealthStatus)
+	fmt.Fprintf(&b, "**%s** — task %s, %s (%.0f%% complete, %s)", w.tmpl.Key(), w.task, ec.ExecutionStatus, ec.CompletionPercentage, ec.HealthStatus)
+	if blocked := w.blockedSteps(); len(blocked) > 0 {
+		i, _ := w.graph.Index(blocked[0])
+		st := w.run.Step(i)
+		fmt.Fprintf(&b, " — needs an operator: step %s out of attempts (%d/%d): %s", blocked[0], st.Attempts, st.MaxAttempts, shorten(w.lastErr[i], 80))
+		if len(blocked) > 1 {
+			fmt.Fprintf(&b, " (and %d more)", len(blocked)-1)
+		}
+	}
+	b.WriteString("\n\n")
 	if w.graph.Len() <= w.settings.DetailsRowLimit {
 		b.WriteString(w.drawing.Markdown(w.run))
-		b.WriteString("\n```mermaid\n")
-		b.WriteString(w.drawing.Mermaid(w.run))
-		b.WriteString("```\n")
+		b.WriteString("\n")
 		return b.String()
 	}
 	c := w.run.Counts()
@@ -77,4 +85,13 @@ func (w *walker) details(ctx workflow.Context) string {
 		fmt.Fprintf(&b, "\nOut of attempts: %s\n", strings.Join(blocked, ", "))
 	}
 	return b.String()
+}
+
+// shorten cuts s to at most n runes on one line, with an ellipsis when it cut.
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }

@@ -36,6 +36,11 @@ func (w *walker) registerHandlers(ctx workflow.Context) error {
 	}); err != nil {
 		return fmt.Errorf("register query %s: %w", QueryDAG, err)
 	}
+	if err := workflow.SetQueryHandler(ctx, QueryMermaid, func() (string, error) {
+		return w.run.Mermaid(), nil
+	}); err != nil {
+		return fmt.Errorf("register query %s: %w", QueryMermaid, err)
+	}
 	updates := []struct {
 		name      string
 		handler   any

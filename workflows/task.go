@@ -26,6 +26,7 @@ import (
 // Names of the workflow's query and updates.
 const (
 	QueryDAG         = "dag"
+	QueryMermaid     = "mermaid" // the DAG as a Mermaid flowchart, any size
 	UpdateRetryStep  = "retry_step"
 	UpdateResolve    = "resolve_step"
 	UpdateCancelTask = "cancel_task"

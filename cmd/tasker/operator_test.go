@@ -229,3 +229,25 @@ func TestStartWithoutLocalTemplatesReportsTheWorkersRefusal(t *testing.T) {
 	assert.NotContains(t, err.Error(), "\n")
 	assert.NotContains(t, err.Error(), "workflow execution error", "the worker's words, not the error chain")
 }
+
+// TestDagShowsTheTableAndTheMermaidGraph: `dag` prints the workflow's current details (a first
+// line naming the step that needs an operator, then the table; no raw Mermaid block, which the
+// Temporal UI cannot draw); `dag --mermaid` prints the flowchart from the workflow's query.
+func TestDagShowsTheTableAndTheMermaidGraph(t *testing.T) {
+	env, _, fail := cliEnv(t)
+	id := startTask(t, env, fail)
+	_, code, msg := run(t, "wait", id)
+	require.Equal(t, exitTaskError, code, msg)
+
+	out, code, msg := run(t, "dag", id)
+	require.Equal(t, exitOK, code, msg)
+	first, rest, _ := strings.Cut(out, "\n")
+	assert.Contains(t, first, "needs an operator: step s out of attempts (1/1): always fails")
+	assert.Contains(t, rest, "| # | step | state | attempts | level | depends on |")
+	assert.NotContains(t, out, "```mermaid")
+
+	out, code, msg = run(t, "dag", id, "--mermaid")
+	require.Equal(t, exitOK, code, msg)
+	assert.True(t, strings.HasPrefix(out, "flowchart TD\n"), out)
+	assert.Contains(t, out, `s0["s<br/><small>error</small>"]`)
+}

@@ -92,16 +92,17 @@ func (a *app) dagCmd() *cobra.Command {
 
 // printDetails prints the task's live DAG as the workflow publishes it.
 func printDetails(ctx context.Context, c *client.Client, workflowID string, mermaid bool) error {
+	if mermaid {
+		m, err := c.Mermaid(ctx, workflowID)
+		if err != nil {
+			return err
+		}
+		fmt.Print(m)
+		return nil
+	}
 	details, err := c.Details(ctx, workflowID)
 	if err != nil {
 		return err
-	}
-	if mermaid {
-		i := strings.Index(details, "```mermaid\n")
-		if i < 0 {
-			return fmt.Errorf("task %s: the workflow shows no Mermaid diagram for this task (it draws one only for DAGs small enough to read, up to the worker's details row limit); see its steps with `tasker dag %s` or `tasker status %s -o wide`", workflowID, workflowID, workflowID)
-		}
-		details = strings.TrimSuffix(details[i+len("```mermaid\n"):], "```\n")
 	}
 	fmt.Print(details)
 	return nil
