@@ -86,6 +86,7 @@ func run(ctx context.Context, opts Options) error {
 		fx.StopTimeout(opts.StopTimeout+2*time.Second),
 		Module,
 		httpModule,
+		announceReady, // last
 	)
 	if err := app.Err(); err != nil {
 		return dig.RootCause(err)

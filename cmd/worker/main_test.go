@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -199,6 +200,7 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		{"Temporal address without a port", []string{"TEMPORAL_ADDRESS=localhost"}, nil, `TEMPORAL_ADDRESS "localhost"`},
 		{"malformed DATABASE_URL", []string{"DATABASE_URL=postgres://%zz"}, []string{"--no-ui", "--port", "-1"}, "DATABASE_URL is malformed"},
 		{"missing template directory", []string{"TASKER_TEMPLATES=/nonexistent/templates"}, []string{"--no-ui", "--port", "-1"}, "/nonexistent/templates"},
+		{"HTTP port taken", nil, []string{"--no-ui", "--port", "-1", "--http", takenPort(t)}, "address already in use"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,8 +217,17 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 			assert.Contains(t, last, tt.want)
 			assert.True(t, strings.HasPrefix(last, "worker: "), last)
 			assert.NotContains(t, text, "goroutine ", "no stack trace")
+			assert.NotContains(t, text, "worker ready", "a worker that failed to start never says it is ready")
 		})
 	}
+}
+
+// takenPort listens on a free port for the rest of the test and returns its address.
+func takenPort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	return l.Addr().String()
 }
 
 func TestCLIBadInput(t *testing.T) {

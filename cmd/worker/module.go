@@ -109,15 +109,20 @@ func newWorker(opts Options, c sdkclient.Client, templates *template.Registry, h
 	})
 }
 
-func startWorker(lc fx.Lifecycle, w *worker.Worker, logger *zap.Logger) {
+func startWorker(lc fx.Lifecycle, w *worker.Worker) {
 	lc.Append(fx.Hook{OnStart: w.Start, OnStop: w.Stop})
+}
+
+// announceReady logs the ready line once everything has started: it is invoked last, so a part
+// that fails to start (say the HTTP port is taken) stops the worker before it claims to be ready.
+var announceReady = fx.Invoke(func(lc fx.Lifecycle, w *worker.Worker, logger *zap.Logger) {
 	lc.Append(fx.StartHook(func() {
 		for _, q := range w.StepTaskQueues() {
 			logger.Info("serving Go step handlers", zap.String("task_queue", q))
 		}
 		logger.Sugar().Infof("worker ready: try `%sgo run ./cmd/tasker start examples/diamond --wait`", cliEnv(readyAddress))
 	}))
-}
+})
 
 // readyAddress is the Temporal address the worker serves (for its ready line).
 var readyAddress string

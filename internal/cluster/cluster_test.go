@@ -177,7 +177,7 @@ func testManyTasks(t *testing.T, c *cluster.Cluster) {
 	identities := map[string]string{} // pid@ (the SDK's default identity is pid@host@) -> worker name
 	for i := range procs {
 		name := fmt.Sprintf("worker-%d", i+1)
-		p, err := c.StartWorker(ctx, name, env, "--require-mirror")
+		p, err := c.StartWorker(ctx, name, env, "--require-mirror", "--http", "off") // three on one host: no shared port
 		require.NoError(t, err)
 		procs[i] = p
 		identities[fmt.Sprintf("%d@", p.Pid())] = name
