@@ -91,7 +91,9 @@ func TestWebhookSinkDelivers(t *testing.T) {
 			assert.Empty(t, rcv.bad, "every request verified")
 			if tc.wantAll {
 				assert.Equal(t, ids(evs), ids(rcv.delivered))
-				assert.Equal(t, len(tc.answers)+1, rcv.requests)
+				// One request per batch that succeeded, plus one per failure answered: the
+				// publisher may cut the events into more than one batch, depending on timing.
+				assert.Equal(t, rcv.ok+len(tc.answers), rcv.requests)
 			}
 			st := p.Stats().Targets[0]
 			if tc.wantDropped {
