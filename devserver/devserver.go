@@ -18,7 +18,6 @@ import (
 	uiserver "github.com/temporalio/ui-server/v2/server"
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
 	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
@@ -32,6 +31,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tasker-systems/tasker-temporal"
+	"github.com/tasker-systems/tasker-temporal/worker"
 )
 
 // Defaults for the single-node development server.
@@ -42,14 +42,9 @@ const (
 	clusterName   = "active"
 )
 
-// SearchAttributes are the custom search attributes every Tasker workflow upserts (DESIGN §4.2).
-var SearchAttributes = map[string]enumspb.IndexedValueType{
-	tasker.SearchAttrNamespace: enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	tasker.SearchAttrTaskName:  enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	tasker.SearchAttrVersion:   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	tasker.SearchAttrStatus:    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	tasker.SearchAttrTaskID:    enumspb.INDEXED_VALUE_TYPE_INT,
-}
+// SearchAttributes are the custom search attributes every Tasker workflow upserts (DESIGN §4.2):
+// the worker's own list, created here with the namespace.
+var SearchAttributes = worker.SearchAttributes
 
 // Options configure the embedded server. The zero value is usable: 127.0.0.1:7233, UI on 8233,
 // namespace "default", in-memory SQLite.
